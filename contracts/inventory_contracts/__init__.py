@@ -1,0 +1,3 @@
+"""Event contracts (v1) of the inventory ledger service."""
+
+__all__: list[str] = []

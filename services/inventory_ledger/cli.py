@@ -1,0 +1,19 @@
+"""The ``inventory-ledger`` command line."""
+
+from __future__ import annotations
+
+import typer
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(no_args_is_help=True, help="Inventory ledger service.")
+
+
+@app.callback()
+def _root() -> None:
+    """Inventory ledger: lots, usage and transactions from upstream events."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
