@@ -1,0 +1,56 @@
+# The two commands: `make demo` and `make test` (see README.md). Everything else is a helper.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+CLI    := $(BIN)/inventory-ledger
+PYTEST_ARGS ?=
+
+.PHONY: install lint format test test-unit demo stack-up stack-down stack-status contracts clean
+
+$(BIN)/.installed: pyproject.toml contracts/pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ./contracts -e ".[dev]"
+	@touch $@
+
+install: $(BIN)/.installed ## venv + the project with its dev/test extras
+
+lint: install ## ruff (lint + format check) and mypy --strict
+	$(BIN)/ruff check services contracts tests
+	$(BIN)/ruff format --check services contracts tests
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix services contracts tests
+	$(BIN)/ruff format services contracts tests
+
+## The test command (CI runs exactly this through .ci/run): real Kafka + Postgres, lint, pytest.
+test: install
+	@status=0; \
+	INVENTORY_STACK_POSTGRES_FSYNC=false $(CLI) stack up || exit 1; \
+	$(MAKE) --no-print-directory lint || status=1; \
+	$(BIN)/pytest $(PYTEST_ARGS) || status=1; \
+	$(CLI) stack down >/dev/null || status=1; \
+	exit $$status
+
+test-unit: install ## the pure tests only, no servers
+	$(BIN)/pytest -m unit $(PYTEST_ARGS)
+
+## The main job on the embedded local stack.
+demo: install
+	$(CLI) stack up
+	@echo "The local stack is up. Stop it with: make stack-down"
+
+stack-up: install
+	$(CLI) stack up
+stack-down: install
+	$(CLI) stack down
+stack-status: install
+	$(CLI) stack status
+
+contracts: install ## regenerate contracts/schemas and the AsyncAPI document
+	$(BIN)/python -m inventory_contracts.generate
+
+clean: ## stop the stack and delete its data (downloaded jars stay in .cache/)
+	-$(CLI) stack down --purge

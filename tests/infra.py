@@ -1,0 +1,106 @@
+"""Where the test suite's real Kafka and real Postgres come from.
+
+Order, per component: the environment (``KAFKA_BOOTSTRAP_SERVERS`` / ``DATABASE_URL``) →
+testcontainers when a Docker engine answers → the project's native local stack. Never a mock.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+__all__ = [
+    "Endpoint",
+    "database_endpoint",
+    "docker_engine_answers",
+    "kafka_endpoint",
+    "unique_name",
+    "with_database",
+]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """An address of a real server and where it came from (env, testcontainers, native)."""
+
+    address: str
+    source: str
+
+
+def docker_engine_answers() -> bool:
+    """Whether a Docker engine answers a ping within a few seconds."""
+    try:
+        import docker  # noqa: PLC0415
+
+        client = docker.from_env(timeout=3)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:
+        return False
+
+
+def _native_stack():  # type: ignore[no-untyped-def]
+    from inventory_ledger.local_stack import LocalStack  # noqa: PLC0415
+
+    return LocalStack.from_settings()
+
+
+@contextmanager
+def kafka_endpoint() -> Iterator[Endpoint]:
+    """A real Kafka bootstrap address for the whole session."""
+    if env := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield Endpoint(env, "env")
+    elif docker_engine_answers():
+        from testcontainers.kafka import KafkaContainer  # noqa: PLC0415
+
+        with KafkaContainer().with_kraft() as kafka:
+            yield Endpoint(kafka.get_bootstrap_server(), "testcontainers")
+    else:
+        stack = _native_stack()
+        was_running = stack.kafka.pid() is not None
+        stack.kafka.start()
+        try:
+            yield Endpoint(stack.kafka_bootstrap, "native")
+        finally:
+            if not was_running:
+                stack.kafka.stop()
+
+
+@contextmanager
+def database_endpoint() -> Iterator[Endpoint]:
+    """A real Postgres DSN of a role that may CREATE DATABASE, for the whole session."""
+    if env := os.environ.get("DATABASE_URL"):
+        yield Endpoint(env, "env")
+    elif docker_engine_answers():
+        from testcontainers.postgres import PostgresContainer  # noqa: PLC0415
+
+        with PostgresContainer("postgres:15-alpine", driver=None) as pg:
+            yield Endpoint(pg.get_connection_url(), "testcontainers")
+    else:
+        stack = _native_stack()
+        was_running = stack.postgres.pid() is not None
+        stack.postgres.start()
+        try:
+            yield Endpoint(stack.database_url("owner"), "native")
+        finally:
+            if not was_running:
+                stack.postgres.stop()
+
+
+def with_database(dsn: str, database: str) -> str:
+    """The same DSN pointing at another database."""
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def unique_name(prefix: str, hint: str = "") -> str:
+    """A name unique to this run, safe for topics and databases (``[a-z0-9_]``)."""
+    clean = re.sub(r"[^a-z0-9]+", "_", hint.lower()).strip("_")[:24]
+    return f"{prefix}_{clean}_{uuid.uuid4().hex[:10]}".replace("__", "_")
