@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 
+from inventory_ledger.adapters.postgres.migrations import migrate
+from inventory_ledger.local_stack.process import blocking
 from tests.infra import Endpoint, database_endpoint, kafka_endpoint, unique_name, with_database
 
 
@@ -50,3 +54,42 @@ async def database_url(postgres: Endpoint, request: pytest.FixtureRequest) -> As
 def topic(request: pytest.FixtureRequest) -> str:
     """A topic name no other test uses."""
     return unique_name("test", request.node.name).replace("_", "-")
+
+
+TEST_APP_ROLE = "ledger_app_test"
+
+
+@pytest.fixture(scope="session")
+def app_role(postgres: Endpoint) -> str:
+    """An application role for the suite (the owner role may CREATE ROLE in every setup)."""
+
+    async def _ensure() -> None:
+        conn = await asyncpg.connect(postgres.address, timeout=10)
+        try:
+            exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", TEST_APP_ROLE)
+            if not exists:
+                await conn.execute(f"CREATE ROLE {TEST_APP_ROLE} LOGIN PASSWORD '{TEST_APP_ROLE}'")
+        except asyncpg.DuplicateObjectError:
+            pass
+        finally:
+            await conn.close()
+
+    blocking(_ensure)
+    return TEST_APP_ROLE
+
+
+@dataclass(frozen=True)
+class LedgerDatabase:
+    """A migrated database for one test module: the owner's DSN and the app role's DSN."""
+
+    owner_dsn: str
+    app_dsn: str
+
+
+@pytest.fixture(scope="module")
+async def ledger_db(database_url: str, app_role: str) -> LedgerDatabase:
+    """A fresh database with every migration applied, for one test module."""
+    await migrate(database_url, app_role=app_role)
+    parts = urlsplit(database_url)
+    netloc = f"{app_role}:{app_role}@{parts.hostname}:{parts.port or 5432}"
+    return LedgerDatabase(database_url, urlunsplit(parts._replace(netloc=netloc)))

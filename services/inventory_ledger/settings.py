@@ -59,5 +59,9 @@ class Settings(BaseSettings):
         default=SecretStr("postgresql://ledger_owner:ledger_owner@127.0.0.1:55432/inventory"),
         description="DSN of the owner role that runs migrations.",
     )
+    app_role: str = Field(
+        default="ledger_app",
+        description="Role the service runs as; migrations grant it least privilege.",
+    )
     log_level: str = Field(default="INFO")
     log_format: str = Field(default="json", description="json or console")

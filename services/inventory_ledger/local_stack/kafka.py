@@ -36,7 +36,7 @@ __all__ = ["KafkaNode", "metadata_round_trip"]
 
 def metadata_round_trip(bootstrap: str, timeout: float = 5.0) -> bool:
     """True when the broker answers a cluster-metadata request within ``timeout`` seconds."""
-    from aiokafka.admin import AIOKafkaAdminClient  # noqa: PLC0415 - only the stack needs it
+    from aiokafka.admin import AIOKafkaAdminClient
 
     async def _ask() -> bool:
         admin = AIOKafkaAdminClient(

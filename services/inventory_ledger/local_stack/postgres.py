@@ -33,7 +33,7 @@ _OS_USER = "postgres"
 
 def sql_round_trip(dsn: str, timeout: float = 5.0) -> bool:
     """True when ``SELECT 1`` answers over TCP with these credentials."""
-    import asyncpg  # noqa: PLC0415 - only the stack needs it here
+    import asyncpg
 
     async def _ask() -> bool:
         conn = await asyncpg.connect(dsn, timeout=timeout)
@@ -256,8 +256,9 @@ class PostgresCluster:
         self._psql(
             f"""DO $$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{s.owner_role}') THEN
-    CREATE ROLE {s.owner_role} LOGIN CREATEDB PASSWORD '{owner_pw}';
+    CREATE ROLE {s.owner_role};
   END IF;
+  ALTER ROLE {s.owner_role} LOGIN CREATEDB CREATEROLE PASSWORD '{owner_pw}';
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{s.app_role}') THEN
     CREATE ROLE {s.app_role} LOGIN PASSWORD '{app_pw}';
   END IF;

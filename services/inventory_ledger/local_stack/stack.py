@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 
 from inventory_ledger.local_stack.errors import StackError
@@ -73,8 +74,6 @@ class LocalStack:
             raise StackError("; ".join(errors))
         if purge:
             self.postgres.purge()
-            import shutil  # noqa: PLC0415
-
             shutil.rmtree(self.kafka.home, ignore_errors=True)
         return self.status()
 
