@@ -6,6 +6,7 @@ testcontainers when a Docker engine answers → the project's native local stack
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import uuid
@@ -32,10 +33,11 @@ class Endpoint:
     source: str
 
 
+@functools.cache
 def docker_engine_answers() -> bool:
     """Whether a Docker engine answers a ping within a few seconds."""
     try:
-        import docker  # noqa: PLC0415
+        import docker
 
         client = docker.from_env(timeout=3)
         try:
@@ -47,7 +49,7 @@ def docker_engine_answers() -> bool:
 
 
 def _native_stack():  # type: ignore[no-untyped-def]
-    from inventory_ledger.local_stack import LocalStack  # noqa: PLC0415
+    from inventory_ledger.local_stack import LocalStack
 
     return LocalStack.from_settings()
 
@@ -58,7 +60,7 @@ def kafka_endpoint() -> Iterator[Endpoint]:
     if env := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         yield Endpoint(env, "env")
     elif docker_engine_answers():
-        from testcontainers.kafka import KafkaContainer  # noqa: PLC0415
+        from testcontainers.kafka import KafkaContainer
 
         with KafkaContainer().with_kraft() as kafka:
             yield Endpoint(kafka.get_bootstrap_server(), "testcontainers")
@@ -79,7 +81,7 @@ def database_endpoint() -> Iterator[Endpoint]:
     if env := os.environ.get("DATABASE_URL"):
         yield Endpoint(env, "env")
     elif docker_engine_answers():
-        from testcontainers.postgres import PostgresContainer  # noqa: PLC0415
+        from testcontainers.postgres import PostgresContainer
 
         with PostgresContainer("postgres:15-alpine", driver=None) as pg:
             yield Endpoint(pg.get_connection_url(), "testcontainers")
