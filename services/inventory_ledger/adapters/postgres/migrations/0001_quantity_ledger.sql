@@ -1,4 +1,4 @@
--- The quantity side of the ledger: document-line state, immutable transactions, balances,
+-- The quantity side of the ledger: document (and document-line) state, immutable transactions, balances,
 -- processed events (idempotency) and the balance_changed outbox.
 -- Runs as the owner role; the application role's name comes from current_setting('inventory.app_role').
 
@@ -10,16 +10,17 @@ CREATE TABLE processed_events (
     processed_at  timestamptz NOT NULL DEFAULT now()
 );
 
--- The current state of every document line (PO line, order line, job output/input line).
--- `state` is the domain's LineState, encoded by the store; a line's contribution to each
--- bucket is derived from it, and only differences are posted as transactions.
-CREATE TABLE document_lines (
+-- The current state of every document (PO, order, job) with its lines: what each line
+-- ordered and what was fulfilled against it. `state` is the domain's DocumentState, encoded by
+-- the store; a line's contribution to on_order/demand is derived from it, and only differences
+-- are posted as transactions. The document is the unit that is locked (cancel/close/change act
+-- on all of its lines).
+CREATE TABLE document_states (
     document_kind text        NOT NULL,
     document_id   text        NOT NULL,
-    line_id       text        NOT NULL,
     state         jsonb,
     updated_at    timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (document_kind, document_id, line_id)
+    PRIMARY KEY (document_kind, document_id)
 );
 
 CREATE TABLE transactions (
@@ -86,7 +87,7 @@ DECLARE app text := current_setting('inventory.app_role');
 BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', current_schema(), app);
     EXECUTE format('GRANT SELECT, INSERT ON processed_events, transactions TO %I', app);
-    EXECUTE format('GRANT SELECT, INSERT, UPDATE ON document_lines, balances TO %I', app);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE ON document_states, balances TO %I', app);
     EXECUTE format('GRANT SELECT, INSERT ON outbox TO %I', app);
     EXECUTE format('GRANT UPDATE (published_at) ON outbox TO %I', app);
 END $$;
