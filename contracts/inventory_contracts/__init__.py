@@ -1,3 +1,144 @@
-"""Event contracts (v1) of the inventory ledger service."""
+"""Event contracts (v1) of the inventory ledger service.
 
-__all__: list[str] = []
+Parse inbound messages with :func:`parse_event` (bytes) or :func:`parse_event_dict` (decoded
+JSON); both return a typed model from :data:`InboundEvent` or raise :class:`ContractError`.
+"""
+
+from inventory_contracts.adjustments import (
+    AdjustmentConsumedLine,
+    AdjustmentKind,
+    AdjustmentPosted,
+    AdjustmentPostedData,
+    AdjustmentProducedLine,
+)
+from inventory_contracts.envelope import SCHEMA_VERSION, Envelope
+from inventory_contracts.errors import ContractError, Reason
+from inventory_contracts.identifiers import DEFAULT_LOCATION
+from inventory_contracts.inbound import INBOUND_EVENT_TYPES, INBOUND_EVENTS, InboundEvent
+from inventory_contracts.jobs import (
+    CompletedLine,
+    ConsumedLine,
+    JobClosed,
+    JobClosedData,
+    JobLine,
+    JobMaterialsConsumed,
+    JobMaterialsConsumedData,
+    JobOpened,
+    JobOpenedData,
+    JobOutputCompleted,
+    JobOutputCompletedData,
+)
+from inventory_contracts.limits import MAX_DEPTH, MAX_LINES_PER_DOCUMENT, MAX_MESSAGE_BYTES
+from inventory_contracts.parse import parse_event, parse_event_dict
+from inventory_contracts.purchasing import (
+    PurchaseLine,
+    PurchaseOpened,
+    PurchaseOpenedData,
+    PurchaseOrderCancelled,
+    PurchaseOrderCancelledData,
+    PurchaseOrderChanged,
+    PurchaseOrderChangedData,
+    PurchaseOrderClosed,
+    PurchaseOrderClosedData,
+    PurchaseOrderLine,
+    PurchaseOrderOpened,
+    PurchaseOrderOpenedData,
+)
+from inventory_contracts.sales import (
+    OrderCancelled,
+    OrderCancelledData,
+    OrderChanged,
+    OrderChangedData,
+    OrderClosed,
+    OrderClosedData,
+    OrderLine,
+    OrderOpened,
+    OrderOpenedData,
+)
+from inventory_contracts.shipping import (
+    ReceivedLine,
+    ReturnedLine,
+    ShipmentReceived,
+    ShipmentReceivedData,
+    ShipmentReturned,
+    ShipmentReturnedData,
+    ShipmentShipped,
+    ShipmentShippedData,
+    ShippedLine,
+)
+from inventory_contracts.topics import (
+    EVENT_KEY_FIELDS,
+    EVENT_SOURCES,
+    Source,
+    Topics,
+    balance_key,
+    message_key,
+)
+
+__all__ = [
+    "DEFAULT_LOCATION",
+    "EVENT_KEY_FIELDS",
+    "EVENT_SOURCES",
+    "INBOUND_EVENTS",
+    "INBOUND_EVENT_TYPES",
+    "MAX_DEPTH",
+    "MAX_LINES_PER_DOCUMENT",
+    "MAX_MESSAGE_BYTES",
+    "SCHEMA_VERSION",
+    "AdjustmentConsumedLine",
+    "AdjustmentKind",
+    "AdjustmentPosted",
+    "AdjustmentPostedData",
+    "AdjustmentProducedLine",
+    "CompletedLine",
+    "ConsumedLine",
+    "ContractError",
+    "Envelope",
+    "InboundEvent",
+    "JobClosed",
+    "JobClosedData",
+    "JobLine",
+    "JobMaterialsConsumed",
+    "JobMaterialsConsumedData",
+    "JobOpened",
+    "JobOpenedData",
+    "JobOutputCompleted",
+    "JobOutputCompletedData",
+    "OrderCancelled",
+    "OrderCancelledData",
+    "OrderChanged",
+    "OrderChangedData",
+    "OrderClosed",
+    "OrderClosedData",
+    "OrderLine",
+    "OrderOpened",
+    "OrderOpenedData",
+    "PurchaseLine",
+    "PurchaseOpened",
+    "PurchaseOpenedData",
+    "PurchaseOrderCancelled",
+    "PurchaseOrderCancelledData",
+    "PurchaseOrderChanged",
+    "PurchaseOrderChangedData",
+    "PurchaseOrderClosed",
+    "PurchaseOrderClosedData",
+    "PurchaseOrderLine",
+    "PurchaseOrderOpened",
+    "PurchaseOrderOpenedData",
+    "Reason",
+    "ReceivedLine",
+    "ReturnedLine",
+    "ShipmentReceived",
+    "ShipmentReceivedData",
+    "ShipmentReturned",
+    "ShipmentReturnedData",
+    "ShipmentShipped",
+    "ShipmentShippedData",
+    "ShippedLine",
+    "Source",
+    "Topics",
+    "balance_key",
+    "message_key",
+    "parse_event",
+    "parse_event_dict",
+]
