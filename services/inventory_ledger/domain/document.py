@@ -1,0 +1,139 @@
+"""A document (PO, order, job) as the consistency boundary of ``on_order`` and ``demand``.
+
+The document, not the line, is the unit the store loads and locks: cancel, close and a
+"changed" event act on *all* its lines, which such an event does not name. Each line's
+contribution to its bucket is a pure function of the document's state (see
+:func:`contributions`); posting an event posts only the difference before/after.
+
+Fulfilment that names no line of the document (a receipt line without ``po_line_id``, a
+consumption without ``input_line_id``...) is kept *unassigned* per role and item and credited
+to the document's open lines of that item in line-id order. It is part of the state, not of
+the arrival order, so it too is order independent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from enum import StrEnum
+
+from .document_line import DocumentKey, LineKey, LineRole, LineState
+from .item import ZERO, ItemKey
+
+__all__ = [
+    "DocumentState",
+    "DocumentStatus",
+    "PlannedLine",
+    "Unassigned",
+    "contributions",
+    "finish",
+    "fulfil",
+    "plan",
+]
+
+PlannedLine = tuple[str, ItemKey, Decimal]
+"""(line_id, item, ordered qty) as listed by an opening or changed event."""
+
+
+class DocumentStatus(StrEnum):
+    """Open documents contribute their open quantities; cancelled and closed ones nothing."""
+
+    OPEN = "open"
+    CANCELLED = "cancelled"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Unassigned:
+    """Fulfilment of ``qty`` of ``item`` against the document but against no named line."""
+
+    role: LineRole
+    item: ItemKey
+    qty: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentState:
+    """Everything the quantity side knows about one document.
+
+    ``opened`` says an opening (or changed) event has been seen. ``lines`` are sorted by key
+    and ``unassigned`` by (role, item), so equal knowledge gives equal (``==``) states.
+    """
+
+    key: DocumentKey
+    opened: bool = False
+    status: DocumentStatus = DocumentStatus.OPEN
+    lines: tuple[LineState, ...] = ()
+    unassigned: tuple[Unassigned, ...] = ()
+
+    def line(self, key: LineKey) -> LineState:
+        """The state of one line; a line never heard of is empty."""
+        return next((line for line in self.lines if line.key == key), LineState(key))
+
+
+def plan(
+    document: DocumentState, planned: Mapping[LineRole, Sequence[PlannedLine]]
+) -> DocumentState:
+    """Apply an opening or changed event: for each role given, ``planned`` is the full plan.
+
+    A listed line takes the new item and ordered quantity and keeps what was fulfilled; a
+    line of that role the plan no longer lists drops to ordered 0 (removed).
+    """
+    lines = {line.key: line for line in document.lines}
+    for role, role_lines in planned.items():
+        listed = {
+            LineKey(document.key, role, line_id): (item, qty) for line_id, item, qty in role_lines
+        }
+        for key, line in lines.items():
+            if key.role is role and key not in listed and line.listed:
+                lines[key] = replace(line, ordered=ZERO)
+        for key, (item, qty) in listed.items():
+            lines[key] = replace(lines.get(key, LineState(key)), item=item, ordered=qty)
+    return replace(document, opened=True, lines=_sorted(lines.values()))
+
+
+def fulfil(
+    document: DocumentState, role: LineRole, line_id: str | None, item: ItemKey, qty: Decimal
+) -> DocumentState:
+    """Record ``qty`` fulfilled against line ``line_id`` (or unassigned when ``None``)."""
+    if line_id is None:
+        pool = {(u.role, u.item): u.qty for u in document.unassigned}
+        pool[role, item] = pool.get((role, item), ZERO) + qty
+        unassigned = tuple(sorted(Unassigned(r, i, q) for (r, i), q in pool.items()))
+        return replace(document, unassigned=unassigned)
+    key = LineKey(document.key, role, line_id)
+    line = document.line(key)
+    others = (other for other in document.lines if other.key != key)
+    updated = replace(line, fulfilled=line.fulfilled + qty)
+    return replace(document, lines=_sorted((*others, updated)))
+
+
+def finish(document: DocumentState, status: DocumentStatus) -> DocumentState:
+    """Cancel or close the document: none of its lines contributes any more."""
+    return replace(document, status=status)
+
+
+def contributions(document: DocumentState) -> dict[tuple[LineKey, ItemKey], Decimal]:
+    """Each line's signed contribution to its bucket (``LineKey.role.bucket``); zeros omitted.
+
+    Open document: a line contributes ``sign * open_qty`` on its item, less its share of the
+    unassigned fulfilment of that role and item. Cancelled, closed or not yet opened: nothing.
+    Invariant: PO line / job output contributions are >= 0, order line / job input <= 0.
+    """
+    if not document.opened or document.status is not DocumentStatus.OPEN:
+        return {}
+    remaining = {line.key: line.open_qty for line in document.lines if line.item is not None}
+    items = {line.key: line.item for line in document.lines if line.item is not None}
+    for pool in document.unassigned:
+        left = pool.qty
+        for key in sorted(remaining):
+            if key.role is pool.role and items[key] == pool.item and left > ZERO:
+                take = min(left, remaining[key])
+                remaining[key] -= take
+                left -= take
+    return {(key, items[key]): key.role.sign * qty for key, qty in remaining.items() if qty != ZERO}
+
+
+def _sorted(lines: Iterable[LineState]) -> tuple[LineState, ...]:
+    return tuple(sorted(lines, key=lambda line: line.key))

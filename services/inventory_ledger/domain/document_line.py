@@ -1,0 +1,109 @@
+"""The state of one line of a purchase order, customer order or job.
+
+A line remembers only what the events said about it: what the document orders (``ordered``,
+from the document's own opening/changed events, in their topic order) and what was fulfilled
+against it (``fulfilled``: received, shipped, consumed or completed, summed from whichever
+topic reported it). Sums commute, and the document's own events keep their order, so the
+final state of a line does not depend on how the topics interleave.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from .item import ZERO, Bucket, ItemKey
+
+__all__ = ["DocumentKey", "DocumentKind", "LineKey", "LineRole", "LineState"]
+
+
+class DocumentKind(StrEnum):
+    """A document whose lines contribute to ``on_order`` or ``demand``."""
+
+    PURCHASE_ORDER = "purchase_order"
+    ORDER = "order"
+    JOB = "job"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class DocumentKey:
+    """A document; ordered so that locks can be taken in one deterministic order."""
+
+    kind: DocumentKind
+    document_id: str
+
+    def __str__(self) -> str:
+        """The ``document`` of a transaction, e.g. ``purchase_order:PO-1``."""
+        return f"{self.kind}:{self.document_id}"
+
+
+class LineRole(StrEnum):
+    """What a line is for; fixes the bucket and the sign of its contribution.
+
+    PO lines and job outputs are goods coming in (``on_order``, positive); order lines and
+    job inputs are goods going out (``demand``, negative).
+    """
+
+    PURCHASE = "purchase"
+    SALE = "sale"
+    OUTPUT = "output"
+    INPUT = "input"
+
+    @property
+    def bucket(self) -> Bucket:
+        """The bucket the line's open quantity counts in."""
+        incoming = self in {LineRole.PURCHASE, LineRole.OUTPUT}
+        return Bucket.ON_ORDER if incoming else Bucket.DEMAND
+
+    @property
+    def sign(self) -> int:
+        """+1 for goods coming in, -1 for goods going out."""
+        return 1 if self.bucket is Bucket.ON_ORDER else -1
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class LineKey:
+    """One line of one document. A job's outputs and inputs are numbered apart, hence ``role``."""
+
+    document: DocumentKey
+    role: LineRole
+    line_id: str
+
+    @property
+    def label(self) -> str:
+        """The ``document_line`` of a transaction: the line id, role-prefixed for jobs."""
+        if self.document.kind is DocumentKind.JOB:
+            return f"{self.role}:{self.line_id}"
+        return self.line_id
+
+
+@dataclass(frozen=True, slots=True)
+class LineState:
+    """What is known about one document line.
+
+    ``item`` is ``None`` until the document itself lists the line (a receipt may name a PO
+    line before the PO arrives on its own topic); such a line has nothing ordered and
+    contributes nothing until it is listed. A line the document no longer lists keeps its item
+    with ``ordered`` 0, so its contribution drops to 0 and its history stays readable.
+    Invariant: ``ordered >= 0`` and ``fulfilled >= 0``.
+    """
+
+    key: LineKey
+    item: ItemKey | None = None
+    ordered: Decimal = ZERO
+    fulfilled: Decimal = ZERO
+
+    @property
+    def listed(self) -> bool:
+        """Whether the document has named this line (with an item) at least once."""
+        return self.item is not None
+
+    @property
+    def open_qty(self) -> Decimal:
+        """What is still expected on the line: ``max(ordered - fulfilled, 0)``.
+
+        Over-fulfilment (over-receipt, over-shipment) never makes it negative, which is what
+        keeps ``on_order`` >= 0 and ``demand`` <= 0 per line.
+        """
+        return max(self.ordered - self.fulfilled, ZERO)
