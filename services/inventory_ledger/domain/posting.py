@@ -91,7 +91,7 @@ def post(event: Event, documents: Mapping[DocumentKey, DocumentState]) -> Postin
     return Posting(event.event_id, changed, (*_differences(event, before, after), *on_hand))
 
 
-def _document_of(event: Event) -> DocumentKey | None:  # noqa: PLR0911 - one arm per family
+def _document_of(event: Event) -> DocumentKey | None:
     match event:
         case (
             PurchaseOrderOpened()
