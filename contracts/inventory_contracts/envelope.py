@@ -23,9 +23,7 @@ SCHEMA_VERSION: Final = 1
 
 
 def _require_envelope_fields(schema: dict[str, Any]) -> None:
-    required = set(schema.get("required", ()))
-    if "event_id" in required:  # an envelope, not a data model
-        schema["required"] = sorted(required | {"event_type", "schema_version"})
+    schema["required"] = sorted({*schema.get("required", ()), "event_type", "schema_version"})
 
 
 def _integer(value: object) -> object:
@@ -41,13 +39,14 @@ class ContractModel(BaseModel):
     model_config = ConfigDict(
         frozen=True,
         extra="ignore",
-        validate_default=False,
-        json_schema_extra=_require_envelope_fields,
+        json_schema_serialization_defaults_required=True,
     )
 
 
 class Envelope(ContractModel):
     """Fields common to every event; ``data`` is declared by each event type."""
+
+    model_config = ConfigDict(json_schema_extra=_require_envelope_fields)
 
     event_id: Id = Field(
         description="Unique per event and stable across redeliveries: the idempotency key.",
