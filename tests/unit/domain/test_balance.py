@@ -22,7 +22,7 @@ def _txn(bucket: Bucket, qty: str, minutes: int = 0) -> Transaction:
 
 def test_available_and_projected() -> None:
     balance = Balance(on_hand=Decimal(7), on_order=Decimal(5), demand=Decimal(-3))
-    assert (balance.available, balance.projected) == (4, 9)
+    assert (balance.available, balance.projected) == (Decimal(4), Decimal(9))
 
 
 def test_fold_sums_per_bucket_and_as_of_is_inclusive() -> None:
