@@ -23,7 +23,7 @@ from pydantic import Field, model_validator
 from inventory_contracts.envelope import ContractModel, Envelope, rule_error, unique_ids
 from inventory_contracts.identifiers import Id, Text
 from inventory_contracts.limits import MAX_LINES_PER_DOCUMENT
-from inventory_contracts.lines import TrackedLine, unique_serials
+from inventory_contracts.lines import Lines, TrackedLine, unique_serials
 from inventory_contracts.quantities import CostShare, Money
 
 __all__ = [
@@ -90,12 +90,12 @@ class AdjustmentPostedData(ContractModel):
     adjustment_id: Id = Field(description="Id of the adjustment.")
     kind: AdjustmentKind = Field(description="What the adjustment does; fixes its shape.")
     reason: Text | None = Field(default=None, description="Why it was posted, for people.")
-    consumed: tuple[AdjustmentConsumedLine, ...] = Field(
+    consumed: Lines[AdjustmentConsumedLine] = Field(
         default=(),
         max_length=MAX_LINES_PER_DOCUMENT,
         description="Goods taken out of stock; line ids unique across consumed and produced.",
     )
-    produced: tuple[AdjustmentProducedLine, ...] = Field(
+    produced: Lines[AdjustmentProducedLine] = Field(
         default=(),
         max_length=MAX_LINES_PER_DOCUMENT,
         description="Goods put into stock; line ids unique across consumed and produced.",

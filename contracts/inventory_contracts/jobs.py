@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from inventory_contracts.envelope import ContractModel, Envelope, unique_ids
 from inventory_contracts.identifiers import Id
 from inventory_contracts.limits import MAX_LINES_PER_DOCUMENT
-from inventory_contracts.lines import ItemLine, TrackedLine, unique_serials
+from inventory_contracts.lines import ItemLine, Lines, TrackedLine, unique_serials
 from inventory_contracts.quantities import Money
 
 __all__ = [
@@ -53,12 +53,12 @@ class JobOpenedData(ContractModel):
     """A production job was planned: outputs it will make, inputs it will use."""
 
     job_id: Id = Field(description=_JOB_ID)
-    outputs: tuple[JobLine, ...] = Field(
+    outputs: Lines[JobLine] = Field(
         min_length=1,
         max_length=MAX_LINES_PER_DOCUMENT,
         description="Planned outputs; line ids unique across outputs and inputs.",
     )
-    inputs: tuple[JobLine, ...] = Field(
+    inputs: Lines[JobLine] = Field(
         default=(),
         max_length=MAX_LINES_PER_DOCUMENT,
         description="Planned inputs (materials); line ids unique across outputs and inputs.",
@@ -74,7 +74,7 @@ class JobMaterialsConsumedData(ContractModel):
     """Materials were consumed by a job (``on_hand`` falls)."""
 
     job_id: Id = Field(description=_JOB_ID)
-    lines: tuple[ConsumedLine, ...] = Field(
+    lines: Lines[ConsumedLine] = Field(
         min_length=1,
         max_length=MAX_LINES_PER_DOCUMENT,
         description="Consumed materials; `line_id` unique within the event.",
@@ -91,7 +91,7 @@ class JobOutputCompletedData(ContractModel):
     """Finished goods of a job were completed (``on_hand`` rises)."""
 
     job_id: Id = Field(description=_JOB_ID)
-    lines: tuple[CompletedLine, ...] = Field(
+    lines: Lines[CompletedLine] = Field(
         min_length=1,
         max_length=MAX_LINES_PER_DOCUMENT,
         description="Completed outputs; `line_id` unique within the event.",

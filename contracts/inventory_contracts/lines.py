@@ -3,15 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Self
+from typing import Annotated, Self, TypeVar
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
+from pydantic_core import PydanticKnownError
 
 from inventory_contracts.envelope import ContractModel, rule_error
 from inventory_contracts.identifiers import DEFAULT_LOCATION, Id, Lic, Location
+from inventory_contracts.limits import MAX_LINES_PER_DOCUMENT
 from inventory_contracts.quantities import Qty
 
-__all__ = ["ItemLine", "Serials", "TrackedLine", "unique_serials"]
+__all__ = ["ItemLine", "Lines", "Serials", "TrackedLine", "unique_serials"]
+
+_Line = TypeVar("_Line")
+
+
+def _at_most_max_lines(value: object) -> object:
+    """Reject an over-long list before validating any of its lines (cheap, and one error)."""
+    if isinstance(value, list | tuple) and len(value) > MAX_LINES_PER_DOCUMENT:
+        raise PydanticKnownError(
+            "too_long",
+            {
+                "field_type": "List",
+                "max_length": MAX_LINES_PER_DOCUMENT,
+                "actual_length": len(value),
+            },
+        )
+    return value
+
+
+Lines = Annotated[tuple[_Line, ...], BeforeValidator(_at_most_max_lines)]
+"""A line list of a document; at most ``MAX_LINES_PER_DOCUMENT`` (also give ``max_length``)."""
 
 Serials = Annotated[
     tuple[Id, ...],

@@ -38,12 +38,13 @@ def parse_event(raw: bytes) -> InboundEvent:
 
     Raises :class:`ContractError` (and nothing else) when the message breaks the contract.
     """
+    raw = bytes(raw)  # also accept bytearray/memoryview from Kafka clients
     if len(raw) > MAX_MESSAGE_BYTES:
         raise ContractError(
             Reason.TOO_LARGE, f"message is {len(raw)} bytes; at most {MAX_MESSAGE_BYTES} allowed"
         )
     try:
-        text = bytes(raw).decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ContractError(
             Reason.NOT_UTF8, f"message is not UTF-8: {exc.reason} at byte {exc.start}"
@@ -129,7 +130,7 @@ def _short(value: object, limit: int = 80) -> str:
 
 
 def _contract_error(exc: ValidationError) -> ContractError:
-    errors = exc.errors(include_url=False, include_input=False)
+    errors = _relevant(exc.errors(include_url=False, include_input=False))
     too_many = any(
         error["type"] == "too_long" and len(error["loc"]) == 2 and error["loc"][0] == "data"
         for error in errors
@@ -138,6 +139,12 @@ def _contract_error(exc: ValidationError) -> ContractError:
     if len(errors) > _REPORTED_ERRORS:
         parts.append(f"({len(errors) - _REPORTED_ERRORS} more errors)")
     return ContractError(Reason.TOO_MANY_LINES if too_many else Reason.SCHEMA, "; ".join(parts))
+
+
+def _relevant(errors: list[ErrorDetails]) -> list[ErrorDetails]:
+    """Drop a list's ``too_short`` that only echoes failed items (pydantic counts valid ones)."""
+    failed = {error["loc"][:end] for error in errors for end in range(len(error["loc"]))}
+    return [e for e in errors if not (e["type"] == "too_short" and e["loc"] in failed)]
 
 
 def _path(loc: tuple[int | str, ...]) -> str:

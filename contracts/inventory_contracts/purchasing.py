@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from inventory_contracts.envelope import ContractModel, Envelope, unique_ids
 from inventory_contracts.identifiers import Id, Text
 from inventory_contracts.limits import MAX_LINES_PER_DOCUMENT
-from inventory_contracts.lines import ItemLine
+from inventory_contracts.lines import ItemLine, Lines
 from inventory_contracts.quantities import Money, Qty
 
 __all__ = [
@@ -43,7 +43,7 @@ class PurchaseOrderOpenedData(ContractModel):
 
     po_id: Id = Field(description=_PO_ID)
     vendor: Text | None = Field(default=None, description="Vendor name or id, for people.")
-    lines: tuple[PurchaseOrderLine, ...] = Field(
+    lines: Lines[PurchaseOrderLine] = Field(
         min_length=1,
         max_length=MAX_LINES_PER_DOCUMENT,
         description="Ordered lines; `line_id` unique within the order.",
@@ -59,7 +59,7 @@ class PurchaseOrderChangedData(ContractModel):
     """A purchase order was changed; `lines` is the full new state of every line."""
 
     po_id: Id = Field(description=_PO_ID)
-    lines: tuple[PurchaseOrderLine, ...] = Field(
+    lines: Lines[PurchaseOrderLine] = Field(
         max_length=MAX_LINES_PER_DOCUMENT,
         description="Every line of the order as it now stands; a line left out is removed.",
     )
@@ -99,7 +99,7 @@ class PurchaseOpenedData(ContractModel):
         default=None,
         description="Landed cost (freight) of the bill, spread over the received quantity.",
     )
-    lines: tuple[PurchaseLine, ...] = Field(
+    lines: Lines[PurchaseLine] = Field(
         min_length=1,
         max_length=MAX_LINES_PER_DOCUMENT,
         description="Billed lines; each purchase order line at most once.",

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from inventory_contracts.envelope import ContractModel, Envelope, unique_ids
 from inventory_contracts.identifiers import Id, Text
 from inventory_contracts.limits import MAX_LINES_PER_DOCUMENT
-from inventory_contracts.lines import ItemLine
+from inventory_contracts.lines import ItemLine, Lines
 
 __all__ = [
     "OrderCancelled",
@@ -35,7 +35,7 @@ class OrderOpenedData(ContractModel):
 
     order_id: Id = Field(description=_ORDER_ID)
     customer: Text | None = Field(default=None, description="Customer name or id, for people.")
-    lines: tuple[OrderLine, ...] = Field(
+    lines: Lines[OrderLine] = Field(
         min_length=1,
         max_length=MAX_LINES_PER_DOCUMENT,
         description="Ordered lines; `line_id` unique within the order.",
@@ -51,7 +51,7 @@ class OrderChangedData(ContractModel):
     """A customer order was changed; `lines` is the full new state of every line."""
 
     order_id: Id = Field(description=_ORDER_ID)
-    lines: tuple[OrderLine, ...] = Field(
+    lines: Lines[OrderLine] = Field(
         max_length=MAX_LINES_PER_DOCUMENT,
         description="Every line of the order as it now stands; a line left out is removed.",
     )

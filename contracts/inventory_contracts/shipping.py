@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from inventory_contracts.envelope import ContractModel, Envelope, rule_error, unique_ids
 from inventory_contracts.identifiers import Id
 from inventory_contracts.limits import MAX_LINES_PER_DOCUMENT
-from inventory_contracts.lines import TrackedLine, unique_serials
+from inventory_contracts.lines import Lines, TrackedLine, unique_serials
 from inventory_contracts.quantities import Money
 
 __all__ = [
@@ -64,7 +64,7 @@ class ShipmentReceivedData(_Shipment):
     """A shipment arrived from a vendor, against a purchase order or not."""
 
     po_id: Id | None = Field(default=None, description="Purchase order received against, if any.")
-    lines: tuple[ReceivedLine, ...] = Field(
+    lines: Lines[ReceivedLine] = Field(
         min_length=1, max_length=MAX_LINES_PER_DOCUMENT, description=_LINES
     )
 
@@ -84,7 +84,7 @@ class ShipmentShippedData(_Shipment):
     """A shipment left for a customer, against a customer order or not."""
 
     order_id: Id | None = Field(default=None, description="Customer order shipped, if any.")
-    lines: tuple[ShippedLine, ...] = Field(
+    lines: Lines[ShippedLine] = Field(
         min_length=1, max_length=MAX_LINES_PER_DOCUMENT, description=_LINES
     )
 
@@ -102,7 +102,7 @@ class ShipmentReturnedData(_Shipment):
         default=None,
         description="Shipment the goods left with, if known: their cost is given back to it.",
     )
-    lines: tuple[ReturnedLine, ...] = Field(
+    lines: Lines[ReturnedLine] = Field(
         min_length=1, max_length=MAX_LINES_PER_DOCUMENT, description=_LINES
     )
 
