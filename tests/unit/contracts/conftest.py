@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import copy
-from typing import Any
-
 import pytest
-from tests.unit.contracts.support import Example
 
-from inventory_contracts.examples import INBOUND_EXAMPLES
+from tests.unit.contracts.support import Example, example_of
 
 
 @pytest.fixture
 def example() -> Example:
     """``example("order.opened")`` is a deep copy of that event type's valid example."""
-
-    def make(event_type: str) -> dict[str, Any]:
-        return copy.deepcopy(dict(INBOUND_EXAMPLES[event_type]))
-
-    return make
+    return example_of

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from typing import Any
@@ -9,9 +10,15 @@ from typing import Any
 import pytest
 
 from inventory_contracts import ContractError, InboundEvent, Reason, parse_event
+from inventory_contracts.examples import INBOUND_EXAMPLES
 
 Example = Callable[[str], dict[str, Any]]
 """``example("order.opened")``: a fresh deep copy of that event type's valid example."""
+
+
+def example_of(event_type: str) -> dict[str, Any]:
+    """A deep, mutable copy of the documented valid example of ``event_type``."""
+    return copy.deepcopy(dict(INBOUND_EXAMPLES[event_type]))
 
 
 def encode(document: object) -> bytes:

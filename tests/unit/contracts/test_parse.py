@@ -9,7 +9,6 @@ import pickle
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.unit.contracts.support import Example, accepted, encode, rejected
 
 from inventory_contracts import (
     MAX_DEPTH,
@@ -20,6 +19,7 @@ from inventory_contracts import (
     parse_event,
     parse_event_dict,
 )
+from tests.unit.contracts.support import Example, accepted, encode, rejected
 
 pytestmark = pytest.mark.unit
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.unit.contracts.support import Example, encode
 
 from inventory_contracts import (
     INBOUND_EVENT_TYPES,
@@ -17,6 +16,7 @@ from inventory_contracts.balance_changed import BalanceChanged
 from inventory_contracts.dead_letter import DeadLetter
 from inventory_contracts.examples import BALANCE_CHANGED_EXAMPLE, DEAD_LETTER_EXAMPLE
 from inventory_contracts.inbound import INBOUND_ADAPTER
+from tests.unit.contracts.support import Example, encode
 
 pytestmark = pytest.mark.unit
 

@@ -1,0 +1,159 @@
+"""The committed JSON Schemas and AsyncAPI document are exactly what the models generate."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inventory_contracts import INBOUND_EVENT_TYPES
+from inventory_contracts.generate import CONTRACTS_DIR, generated_documents, main, stale_documents
+
+pytestmark = pytest.mark.unit
+
+_documents = functools.cache(generated_documents)
+
+_REGENERATE = "committed contract documents are stale: run `python -m inventory_contracts.generate`"
+
+
+def test_committed_documents_match_the_models() -> None:
+    assert stale_documents(CONTRACTS_DIR) == [], _REGENERATE
+
+
+def test_generation_is_deterministic() -> None:
+    assert generated_documents() == _documents()
+    for text in _documents().values():
+        assert text.endswith("}\n")
+        assert (
+            json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+            == text
+        )
+
+
+def test_one_schema_per_event_type() -> None:
+    names = {path for path in _documents() if path.startswith("schemas/")}
+
+    assert names == {
+        *(f"schemas/{event_type}.v1.json" for event_type in INBOUND_EVENT_TYPES),
+        "schemas/inventory.balance_changed.v1.json",
+        "schemas/dead_letter.v1.json",
+    }
+
+
+def test_check_fails_when_a_document_is_stale(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--root", str(tmp_path)]) == 0
+    assert main(["--check", "--root", str(tmp_path)]) == 0
+    schema = tmp_path / "schemas" / "order.opened.v1.json"
+    edited = json.loads(schema.read_text())
+    del edited["$defs"]["OrderLine"]["properties"]["qty"]  # as if a field changed in code only
+    schema.write_text(json.dumps(edited))
+    (tmp_path / "schemas" / "order.shipped.v1.json").write_text("{}")
+    capsys.readouterr()
+
+    assert main(["--check", "--root", str(tmp_path)]) == 1
+
+    err = capsys.readouterr().err
+    assert "order.opened.v1.json" in err
+    assert "order.shipped.v1.json" in err
+    assert main(["--root", str(tmp_path)]) == 0
+    assert stale_documents(tmp_path) == []
+
+
+def _walk(node: Any, path: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """Every (path, schema) that has ``properties``."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(node, dict):
+        if isinstance(node.get("properties"), dict) and node.get("type") == "object":
+            found.append((path, node))
+        for key, value in node.items():
+            found += _walk(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _walk(value, f"{path}/{index}")
+    return found
+
+
+@pytest.mark.parametrize("document", sorted(_documents()))
+def test_every_field_and_model_is_described(document: str) -> None:
+    tree = json.loads(_documents()[document])
+    objects = _walk(tree)
+
+    assert objects
+    for path, schema in objects:
+        assert schema.get("description"), f"{document}{path} has no description"
+        for name, field in schema["properties"].items():
+            assert field.get("description"), f"{document}{path}.{name} has no description"
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return own + [ref for value in node.values() for ref in _refs(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in _refs(value)]
+    return []
+
+
+def _resolve(tree: dict[str, Any], ref: str) -> Any:
+    assert ref.startswith("#/"), ref
+    node: Any = tree
+    for part in ref[2:].split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def test_asyncapi_is_3_0_and_every_reference_resolves() -> None:
+    tree = json.loads(_documents()["asyncapi.json"])
+
+    assert tree["asyncapi"] == "3.0.0"
+    for ref in _refs(tree):
+        assert _resolve(tree, ref) is not None
+
+
+def test_asyncapi_describes_every_topic_and_message() -> None:
+    tree = json.loads(_documents()["asyncapi.json"])
+
+    addresses = {channel["address"] for channel in tree["channels"].values()}
+    assert addresses == {
+        "purchasing.v1",
+        "sales.v1",
+        "shipping.v1",
+        "jobs.v1",
+        "adjustments.v1",
+        "inventory.balance-changed.v1",
+        "inventory.dead-letter.v1",
+    }
+    assert set(tree["components"]["messages"]) == {
+        *INBOUND_EVENT_TYPES,
+        "inventory.balance_changed",
+        "dead_letter",
+    }
+    actions = {op["action"] for op in tree["operations"].values()}
+    assert actions == {"receive", "send"}
+    for message in tree["components"]["messages"].values():
+        assert message["bindings"]["kafka"]["key"]["description"]
+        assert message["examples"][0]["payload"]
+
+
+def test_schemas_validate_the_examples_when_jsonschema_is_installed() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from inventory_contracts.examples import (
+        BALANCE_CHANGED_EXAMPLE,
+        DEAD_LETTER_EXAMPLE,
+        INBOUND_EXAMPLES,
+    )
+
+    documents = _documents()
+    examples = {
+        **INBOUND_EXAMPLES,
+        "inventory.balance_changed": BALANCE_CHANGED_EXAMPLE,
+        "dead_letter": DEAD_LETTER_EXAMPLE,
+    }
+    for name, example in examples.items():
+        schema = json.loads(documents[f"schemas/{name}.v1.json"])
+        jsonschema.Draft202012Validator(schema).validate(json.loads(json.dumps(example)))

@@ -1,0 +1,280 @@
+"""Cross-field rules: unique line ids, serials per unit, required costs, adjustment shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from inventory_contracts import AdjustmentKind, AdjustmentPosted
+from tests.unit.contracts.support import Example, accepted, rejected
+
+pytestmark = pytest.mark.unit
+
+
+def _line(line_id: str, qty: str = "1", **extra: Any) -> dict[str, Any]:
+    return {"line_id": line_id, "lic": "WIDGET-1", "location": "main", "qty": qty, **extra}
+
+
+@pytest.mark.parametrize(
+    "event_type",
+    [
+        "purchase_order.opened",
+        "purchase_order.changed",
+        "order.opened",
+        "order.changed",
+        "shipment.received",
+        "shipment.shipped",
+        "shipment.returned",
+        "job.materials_consumed",
+        "job.output_completed",
+    ],
+)
+def test_line_ids_are_unique_within_a_document(event_type: str, example: Example) -> None:
+    document = example(event_type)
+    lines = document["data"]["lines"]
+    lines.append({**lines[0], "serials": None})
+
+    message = rejected(document)
+
+    index = len(lines) - 1
+    assert message == (
+        f"data.lines[{index}].line_id: duplicate id {lines[0]['line_id']!r} "
+        "(first at lines[0].line_id)"
+    )
+
+
+def test_job_line_ids_are_unique_across_outputs_and_inputs(example: Example) -> None:
+    document = example("job.opened")
+    document["data"]["inputs"][1]["line_id"] = document["data"]["outputs"][0]["line_id"]
+
+    assert rejected(document) == (
+        "data.inputs[1].line_id: duplicate id 'out-1' (first at outputs[0].line_id)"
+    )
+
+
+def test_job_may_have_no_inputs_but_needs_an_output(example: Example) -> None:
+    document = example("job.opened")
+    del document["data"]["inputs"]
+    assert accepted(document)
+
+    document["data"]["outputs"] = []
+    assert rejected(document) == "data.outputs: must have at least 1 item(s)"
+
+
+def test_adjustment_line_ids_are_unique_across_consumed_and_produced(example: Example) -> None:
+    document = example("adjustment.posted")
+    document["data"]["produced"][0]["line_id"] = "1"
+
+    assert rejected(document) == (
+        "data.produced[0].line_id: duplicate id '1' (first at consumed[0].line_id)"
+    )
+
+
+def test_a_bill_names_each_po_line_once(example: Example) -> None:
+    document = example("purchase.opened")
+    document["data"]["lines"].append(document["data"]["lines"][0])
+
+    assert rejected(document).startswith("data.lines[1].po_line_id: duplicate id '1'")
+
+
+def test_changed_documents_may_remove_every_line(example: Example) -> None:
+    for event_type in ("purchase_order.changed", "order.changed"):
+        document = example(event_type)
+        document["data"]["lines"] = []
+        assert accepted(document).data.lines == ()  # type: ignore[union-attr]
+
+
+def test_opened_documents_need_a_line(example: Example) -> None:
+    document = example("order.opened")
+    document["data"]["lines"] = []
+
+    assert rejected(document) == "data.lines: must have at least 1 item(s)"
+
+
+def test_serials_must_match_qty(example: Example) -> None:
+    document = example("shipment.shipped")
+    document["data"]["lines"][0].update(qty="3", serials=["A", "B"])
+
+    assert rejected(document) == "data.lines[0].serials: 2 serials given for qty 3"
+
+
+def test_serials_need_a_whole_qty(example: Example) -> None:
+    document = example("shipment.shipped")
+    document["data"]["lines"][0].update(qty="1.5", serials=["A"])
+
+    assert rejected(document) == "data.lines[0].serials: 1 serials given for qty 1.5"
+
+
+def test_serials_are_unique_within_a_line(example: Example) -> None:
+    document = example("shipment.returned")
+    document["data"]["lines"][0].update(qty="2", serials=["A", "A"])
+
+    assert rejected(document) == "data.lines[0].serials[1]: duplicate serial 'A'"
+
+
+def test_a_serial_is_not_in_two_lines_of_one_item(example: Example) -> None:
+    document = example("shipment.shipped")
+    document["data"]["lines"] = [_line("1", serials=["A"]), _line("2", serials=["A"])]
+
+    assert rejected(document) == "data.lines[1].serials: serial 'A' of 'WIDGET-1' also in lines[0]"
+
+
+def test_the_same_serial_of_two_items_is_fine(example: Example) -> None:
+    document = example("shipment.shipped")
+    document["data"]["lines"] = [
+        _line("1", serials=["A"]),
+        {**_line("2", serials=["A"]), "lic": "GADGET-2"},
+    ]
+
+    assert accepted(document)
+
+
+def test_serialized_example_is_valid_and_empty_serials_are_not(example: Example) -> None:
+    document = example("shipment.received")
+    assert accepted(document).data.lines[1].serials == ("SN-1", "SN-2")  # type: ignore[union-attr]
+
+    document["data"]["lines"][1]["serials"] = []
+    assert rejected(document) == "data.lines[1].serials: 0 serials given for qty 2"
+
+
+def test_receipt_without_po_needs_unit_cost_on_every_line(example: Example) -> None:
+    document = example("shipment.received")
+    del document["data"]["po_id"]
+
+    assert rejected(document) == "data.lines[0].unit_cost: is required when there is no po_id"
+
+    document["data"]["lines"][0]["unit_cost"] = "2.5"
+    assert accepted(document)
+
+
+def test_receipt_against_a_po_may_omit_unit_cost(example: Example) -> None:
+    document = example("shipment.received")
+
+    assert accepted(document).data.lines[0].unit_cost is None  # type: ignore[union-attr]
+
+
+def _adjustment(
+    kind: str, consumed: list[dict[str, Any]], produced: list[dict[str, Any]]
+) -> dict[str, Any]:
+    from tests.unit.contracts.support import example_of
+
+    document = example_of("adjustment.posted")
+    document["data"] = {
+        "adjustment_id": "ADJ-1",
+        "kind": kind,
+        "consumed": consumed,
+        "produced": produced,
+    }
+    return document
+
+
+_PRICED = [_line("p1", unit_cost="2"), _line("p2", unit_cost="0")]
+_UNPRICED = [_line("p1"), _line("p2")]
+_CONSUMED = [_line("c1"), _line("c2")]
+
+
+@pytest.mark.parametrize(
+    ("kind", "consumed", "produced"),
+    [
+        ("increase", [], _PRICED),
+        ("beginning_balance", [], _PRICED[:1]),
+        ("decrease", _CONSUMED, []),
+        ("assembly", _CONSUMED, _UNPRICED[:1]),
+        ("division", _CONSUMED[:1], _UNPRICED),
+        ("division", _CONSUMED[:1], [_line("p1", cost_share="3"), _line("p2", cost_share="1")]),
+    ],
+)
+def test_valid_adjustment_shapes(
+    kind: str, consumed: list[dict[str, Any]], produced: list[dict[str, Any]]
+) -> None:
+    event = accepted(_adjustment(kind, consumed, produced))
+
+    assert isinstance(event, AdjustmentPosted)
+    assert event.data.kind is AdjustmentKind(kind)
+
+
+@pytest.mark.parametrize(
+    ("kind", "consumed", "produced", "message"),
+    [
+        ("increase", _CONSUMED, _PRICED, "data.consumed: must be empty for kind 'increase'"),
+        ("increase", [], [], "data.produced: must have at least 1 line(s) for kind 'increase'"),
+        (
+            "beginning_balance",
+            [],
+            _UNPRICED,
+            "data.produced[0].unit_cost: is required for beginning_balance",
+        ),
+        ("decrease", [], [], "data.consumed: must have at least 1 line(s) for kind 'decrease'"),
+        ("decrease", _CONSUMED, _PRICED, "data.produced: must be empty for kind 'decrease'"),
+        (
+            "assembly",
+            [],
+            _UNPRICED[:1],
+            "data.consumed: must have at least 1 line(s) for kind 'assembly'",
+        ),
+        (
+            "assembly",
+            _CONSUMED,
+            _UNPRICED,
+            "data.produced: must have exactly 1 line(s) for kind 'assembly'",
+        ),
+        (
+            "assembly",
+            _CONSUMED,
+            [],
+            "data.produced: must have exactly 1 line(s) for kind 'assembly'",
+        ),
+        (
+            "division",
+            _CONSUMED,
+            _UNPRICED,
+            "data.consumed: must have exactly 1 line(s) for kind 'division'",
+        ),
+        (
+            "division",
+            _CONSUMED[:1],
+            [],
+            "data.produced: must have at least 1 line(s) for kind 'division'",
+        ),
+        (
+            "assembly",
+            _CONSUMED,
+            _PRICED[:1],
+            "data.produced[0].unit_cost: must be absent for assembly: the cost comes from "
+            "consumed goods",
+        ),
+        (
+            "division",
+            _CONSUMED[:1],
+            [_line("p1", cost_share="1"), _line("p2")],
+            "data.produced[1].cost_share: must be given on all produced lines or none",
+        ),
+        (
+            "division",
+            _CONSUMED[:1],
+            [_line("p1", cost_share="0")],
+            "data.produced[0].cost_share: must be positive",
+        ),
+        (
+            "increase",
+            [],
+            [_line("p1", unit_cost="1", cost_share="1")],
+            "data.produced[0].cost_share: is only for division",
+        ),
+        (
+            "transmute",
+            [],
+            _PRICED,
+            "data.kind: must be one of 'increase', 'decrease', "
+            "'beginning_balance', 'assembly' or 'division'",
+        ),
+    ],
+)
+def test_invalid_adjustment_shapes(
+    kind: str,
+    consumed: list[dict[str, Any]],
+    produced: list[dict[str, Any]],
+    message: str,
+) -> None:
+    assert rejected(_adjustment(kind, consumed, produced)) == message
