@@ -1,0 +1,1 @@
+"""Kafka adapter tests (real broker, real database)."""
