@@ -1,0 +1,153 @@
+"""A small discrete-event engine: documents are generator processes in business time.
+
+Each business document (a PO, an order, a job, ...) is a generator that emits events through
+the :class:`Context` at the current business time and then yields how many seconds to wait
+until its next step. New documents arrive at random during business hours. The engine yields
+events strictly in business-time order; :mod:`.interleave` later decides the delivery order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Callable, Generator, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from .catalog import Catalog, Item
+from .chance import Chance
+from .config import SimulatedMessage, TopicNames
+from .stock import Stock
+
+__all__ = ["DAY", "HOUR", "Context", "Emitted", "Process", "run", "uuid4_from"]
+
+Process = Generator[float, None, None]
+"""A document's life: emits events via the context, yields seconds to wait until its next step."""
+
+Emitted = tuple[float, SimulatedMessage]
+"""(business time in seconds since the start, the record)."""
+
+HOUR = 3_600.0
+DAY = 24 * HOUR
+_DAY = DAY
+_OPEN_HOUR, _CLOSE_HOUR = 7, 19
+
+
+_MINUTES = tuple(f"T{m // 60:02d}:{m % 60:02d}:" for m in range(24 * 60))
+_SECONDS = tuple(f"{s:02d}+00:00" for s in range(60))
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+def uuid4_from(rng: random.Random) -> str:
+    """``str(uuid.UUID(int=rng.getrandbits(128), version=4))``, faster: a seeded UUID v4."""
+    h = ((rng.getrandbits(128) & _UUID_CLEAR) | _UUID_SET).to_bytes(16).hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+class Context:
+    """Everything a document process may touch: randomness, master data, stock, the clock."""
+
+    def __init__(self, rng: Chance, catalog: Catalog, topics: TopicNames, start: datetime) -> None:
+        self.rng = rng
+        self.catalog = catalog
+        self.topics = topics
+        self.stock = Stock()
+        self.now = 0.0
+        self.purchased = catalog.purchased
+        self.kits = catalog.kits
+        self.by_lic = {item.lic: item for item in catalog.items}
+        self._start = start.timestamp()
+        self._iso_day = -1
+        self._iso_date = ""
+        self._ids: dict[str, int] = {}
+        self.agenda: list[tuple[float, int, Process]] = []
+        self._seq = 0
+        self.out: list[Emitted] = []
+
+    def new_id(self, prefix: str) -> str:
+        """The next document id of a kind: ``PO-000001``, ``SO-000001``, ..."""
+        n = self._ids.get(prefix, 0) + 1
+        self._ids[prefix] = n
+        return f"{prefix}-{n:06d}"
+
+    def location(self) -> str:
+        """A location, the first (``main``) most often."""
+        locations = self.catalog.locations
+        if len(locations) == 1 or self.rng.random() < 0.55:
+            return locations[0]
+        return self.rng.choice(locations[1:])
+
+    def amount(self, item: Item, lo_units: int, hi_units: int) -> int:
+        """A quantity in thousandths between the bounds (units), a multiple of the item's step."""
+        lo = max(1, lo_units * 1000 // item.step)
+        return item.step * self.rng.randint(lo, max(lo, hi_units * 1000 // item.step))
+
+    def emit(self, topic: str, key: str, event_type: str, data: dict[str, Any]) -> None:
+        """Record one event at the current business time."""
+        envelope = {
+            "event_id": uuid4_from(self.rng),
+            "event_type": event_type,
+            "schema_version": 1,
+            "occurred_at": self._occurred_at(),
+            "data": data,
+        }
+        self.out.append((self.now, SimulatedMessage(topic, key, envelope)))
+
+    def _occurred_at(self) -> str:
+        """ISO 8601 UTC of the clock to the second, from cached date and time-of-day parts."""
+        day, second = divmod(int(self._start + self.now), 86_400)
+        if day != self._iso_day:
+            self._iso_day = day
+            self._iso_date = datetime.fromtimestamp(day * 86_400, UTC).date().isoformat()
+        minute, second = divmod(second, 60)
+        return self._iso_date + _MINUTES[minute] + _SECONDS[second]
+
+    def spawn(self, process: Process, delay: float = 0.0) -> None:
+        """Start ``process`` after ``delay`` seconds of business time."""
+        self._seq += 1
+        heapq.heappush(self.agenda, (self.now + delay, self._seq, process))
+
+    def step(self, process: Process) -> None:
+        """Run ``process`` to its next wait and put it back on the agenda."""
+        try:
+            delay = next(process)
+        except StopIteration:
+            return
+        self.spawn(process, max(delay, 1.0))
+
+    def next_opening(self, t: float) -> float:
+        """``t`` if it falls in business hours on a weekday, else the next opening time."""
+        absolute = self._start + t
+        day, seconds = divmod(absolute, _DAY)
+        weekday = (int(day) + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
+        if weekday < 5 and _OPEN_HOUR * 3600 <= seconds < _CLOSE_HOUR * 3600:
+            return t
+        skip = 1 if seconds >= _OPEN_HOUR * 3600 else 0
+        while (int(day) + skip + 3) % 7 >= 5:
+            skip += 1
+        return (day + skip) * _DAY + _OPEN_HOUR * 3600 - self._start
+
+
+def run(
+    ctx: Context,
+    opening: Process,
+    next_document: Callable[[Context], Process],
+    mean_gap_s: float,
+) -> Iterator[Emitted]:
+    """Run the business forever; the caller stops iterating when it has enough events."""
+    heap = ctx.agenda
+    ctx.spawn(opening)
+    rate = 1.0 / mean_gap_s
+    arrival = ctx.next_opening(ctx.rng.expovariate(rate))
+    while True:
+        if heap and heap[0][0] <= arrival:
+            ctx.now, _, process = heapq.heappop(heap)
+            ctx.step(process)
+        else:
+            ctx.now = arrival
+            ctx.step(next_document(ctx))
+            arrival = ctx.next_opening(arrival + ctx.rng.expovariate(rate))
+        if ctx.out:
+            out, ctx.out = ctx.out, []
+            yield from out

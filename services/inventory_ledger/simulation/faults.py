@@ -1,0 +1,131 @@
+"""Deliberate faults: exact duplicates (at-least-once redelivery) and malformed messages.
+
+Each output slot is drawn without replacement from the remaining counts of valid, duplicate
+and malformed messages, so a run has exactly the requested shares (rounded) at random
+positions. A duplicate re-sends an earlier valid record unchanged (same topic, key, value and
+``event_id``). A malformed message is raw bytes derived from a recent valid event and breaks
+exactly one rule, named by its ``fault``; it always has a fresh ``event_id`` where it has one.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections import deque
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from .config import Envelope, Fault, SimulatedMessage
+
+__all__ = ["inject_faults"]
+
+_HISTORY = 2_000
+_DEFAULT_BASE: Envelope = {
+    "event_id": "00000000-0000-4000-8000-000000000000",
+    "event_type": "order.cancelled",
+    "schema_version": 1,
+    "occurred_at": "2026-01-05T08:00:00+00:00",
+    "data": {"order_id": "SO-000000"},
+}
+
+
+def _first_goods_line(data: dict[str, Any]) -> dict[str, Any] | None:
+    for value in data.values():
+        if isinstance(value, list) and value and isinstance(value[0], dict) and "qty" in value[0]:
+            line: dict[str, Any] = value[0]
+            return line
+    return None
+
+
+def _schema_violation(rng: random.Random, envelope: Envelope) -> bytes:
+    """One rule of contracts.md broken; the rest of the event stays valid."""
+    line = _first_goods_line(envelope["data"])
+    choices = ["naive_time", "no_data", "empty_id", "bad_time", "version_text"]
+    if line is not None:
+        choices += ["negative_qty", "seven_dp", "nan_qty", "zero_qty", "no_lic"]
+    broken = rng.choice(choices)
+    if broken in {"negative_qty", "seven_dp", "nan_qty", "zero_qty", "no_lic"} and line is not None:
+        if broken == "no_lic":
+            del line["lic"]
+        else:
+            line["qty"] = {
+                "negative_qty": "-3",
+                "seven_dp": "1.0000001",
+                "nan_qty": "NaN",
+                "zero_qty": "0",
+            }[broken]
+    elif broken == "naive_time":
+        envelope["occurred_at"] = envelope["occurred_at"].removesuffix("+00:00")
+    elif broken == "bad_time":
+        envelope["occurred_at"] = "yesterday afternoon"
+    elif broken == "no_data":
+        del envelope["data"]
+    elif broken == "version_text":
+        envelope["schema_version"] = "one"
+    else:
+        envelope["event_id"] = ""
+    return orjson.dumps(envelope)
+
+
+def _malformed(rng: random.Random, base: Envelope) -> tuple[Fault, bytes]:
+    envelope: Envelope = orjson.loads(orjson.dumps(base))  # a deep copy we may break
+    envelope["event_id"] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    fault: Fault = rng.choice(
+        ("not_json", "invalid_utf8", "schema", "unknown_event_type", "unsupported_schema_version")
+    )
+    if fault == "not_json":
+        raw = orjson.dumps(envelope)
+        cut = rng.choice(
+            (raw[: len(raw) // 2], b"<html><body>502 Bad Gateway</body></html>", b"null\x00")
+        )
+        return fault, cut
+    if fault == "invalid_utf8":
+        raw = orjson.dumps(envelope)
+        at = raw.index(b'"event_type":"') + len(b'"event_type":"')
+        return fault, raw[:at] + b"\xff\xfe" + raw[at:]
+    if fault == "unknown_event_type":
+        envelope["event_type"] = rng.choice(("purchase_order.reopened", "inventory.teleported"))
+    elif fault == "unsupported_schema_version":
+        envelope["schema_version"] = rng.choice((2, 99))
+    else:
+        return fault, _schema_violation(rng, envelope)
+    return fault, orjson.dumps(envelope)
+
+
+def inject_faults(
+    valid: Iterator[SimulatedMessage],
+    rng: random.Random,
+    total: int,
+    duplicates: int,
+    malformed: int,
+) -> Iterator[SimulatedMessage]:
+    """``total`` messages: ``duplicates`` and ``malformed`` faults among fresh valid ones."""
+    history: deque[SimulatedMessage] = deque(maxlen=_HISTORY)
+    fresh = total - duplicates - malformed
+    for remaining in range(total, 0, -1):
+        slot = rng.randrange(remaining)
+        if slot < duplicates and history:
+            duplicates -= 1
+            original = history[rng.randrange(len(history))]
+            yield SimulatedMessage(original.topic, original.key, original.value, "duplicate")
+        elif duplicates <= slot < duplicates + malformed or (slot < duplicates and not fresh):
+            if slot < duplicates:  # a duplicate was due before anything valid existed
+                duplicates -= 1
+            else:
+                malformed -= 1
+            yield _malformed_message(rng, history[-1] if history else None)
+        else:  # a fresh event (also when a duplicate is due but nothing was sent yet)
+            fresh -= 1
+            message = next(valid)
+            history.append(message)
+            yield message
+
+
+def _malformed_message(rng: random.Random, base: SimulatedMessage | None) -> SimulatedMessage:
+    if base is None or not isinstance(base.value, dict):
+        fault, raw = _malformed(rng, _DEFAULT_BASE)
+        return SimulatedMessage("sales.v1", "SO-000000", raw, fault)
+    fault, raw = _malformed(rng, base.value)
+    return SimulatedMessage(base.topic, base.key, raw, fault)

@@ -1,0 +1,80 @@
+"""JSONL files of simulated records: one ``{"topic", "key", "value"}`` object per line.
+
+A malformed record's raw bytes cannot be a JSON value, so it is stored base64-encoded under
+``"value_b64"`` instead of ``"value"``; reading the file back gives the same records (the
+``fault`` label is test metadata and is not stored).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import orjson
+
+from .config import SimulatedMessage
+
+__all__ = ["dump_line", "read_jsonl", "write_jsonl"]
+
+_CHUNK = 2_000
+
+
+def dump_line(message: SimulatedMessage) -> bytes:
+    """One JSONL line (with its newline) for a record."""
+    if isinstance(message.value, bytes):
+        record = {
+            "topic": message.topic,
+            "key": message.key,
+            "value_b64": base64.b64encode(message.value).decode("ascii"),
+        }
+        return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+    return orjson.dumps(
+        {"topic": message.topic, "key": message.key, "value": message.value},
+        option=orjson.OPT_APPEND_NEWLINE,
+    )
+
+
+def write_jsonl(
+    messages: Iterable[SimulatedMessage],
+    out: Path | BinaryIO,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write every record to ``out`` (a path, truncated, or an open binary file); the count.
+
+    ``progress`` is called with the number of records written since its last call, every few
+    thousand records and once at the end.
+    """
+    if isinstance(out, Path):
+        with out.open("wb") as file:
+            return write_jsonl(messages, file, progress)
+    count, chunk = 0, []
+    for message in messages:
+        chunk.append(dump_line(message))
+        if len(chunk) == _CHUNK:
+            out.write(b"".join(chunk))
+            count += _CHUNK
+            chunk.clear()
+            if progress is not None:
+                progress(_CHUNK)
+    out.write(b"".join(chunk))
+    count += len(chunk)
+    if progress is not None:
+        progress(len(chunk))
+    out.flush()
+    return count
+
+
+def read_jsonl(path: Path) -> Iterator[SimulatedMessage]:
+    """The records of a JSONL file written by :func:`write_jsonl`, in file order."""
+    with path.open("rb") as file:
+        for line in file:
+            if not line.strip():
+                continue
+            record = orjson.loads(line)
+            if "value_b64" in record:
+                raw = base64.b64decode(record["value_b64"])
+                yield SimulatedMessage(record["topic"], record["key"], raw)
+            else:
+                yield SimulatedMessage(record["topic"], record["key"], record["value"])
