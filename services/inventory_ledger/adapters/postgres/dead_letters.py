@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 import asyncpg
 
 from inventory_ledger.adapters.postgres import queries
+from inventory_ledger.adapters.postgres.connection import Connection
 from inventory_ledger.application.dead_letter import (
     DeadLetter,
     MessageSource,
@@ -71,7 +72,7 @@ def recorded_from_row(row: asyncpg.Record) -> RecordedDeadLetter:
     )
 
 
-async def record_dead_letters(conn: asyncpg.Connection, letters: Sequence[DeadLetter]) -> int:
+async def record_dead_letters(conn: Connection, letters: Sequence[DeadLetter]) -> int:
     """Store the letters in one statement; return how many were new (redeliveries are not)."""
     if not letters:
         return 0
@@ -92,14 +93,14 @@ async def record_dead_letters(conn: asyncpg.Connection, letters: Sequence[DeadLe
 
 
 async def list_dead_letters(
-    conn: asyncpg.Connection, limit: int = 100, reason: str | None = None
+    conn: Connection, limit: int = 100, reason: str | None = None
 ) -> list[RecordedDeadLetter]:
     """The oldest ``limit`` dead letters, optionally only those with one ``reason``."""
     rows = await conn.fetch(queries.DEAD_LETTERS_LIST, limit, reason)
     return [recorded_from_row(row) for row in rows]
 
 
-async def mark_replayed(conn: asyncpg.Connection, ids: Iterable[int]) -> list[int]:
+async def mark_replayed(conn: Connection, ids: Iterable[int]) -> list[int]:
     """Mark dead letters replayed (after their bytes were re-sent); return the ids changed."""
     rows = await conn.fetch(queries.DEAD_LETTERS_MARK_REPLAYED, list(ids))
     return sorted(row["id"] for row in rows)

@@ -83,3 +83,97 @@ DEAD_LETTERS_MARK_REPLAYED = """
 UPDATE dead_letters SET replayed_at = now()
 WHERE id = ANY($1::bigint[]) AND replayed_at IS NULL
 RETURNING id"""
+
+# --- ledger unit of work ----------------------------------------------------------------------
+PROCESSED_FINGERPRINTS = """
+SELECT event_id, payload_hash FROM processed_events WHERE event_id = ANY($1::text[])"""
+CLAIM_EVENTS = """
+INSERT INTO processed_events (event_id, event_type, payload_hash, occurred_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::timestamptz[])
+ON CONFLICT (event_id) DO NOTHING
+RETURNING event_id"""
+# Placeholder rows first, so a document or item nobody has seen yet can be locked too; both
+# statements go in the caller's sorted order, which is the global lock order.
+DOCUMENTS_ENSURE = """
+INSERT INTO document_states (document_kind, document_id)
+SELECT k, d FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(k, d, n) ORDER BY n
+ON CONFLICT DO NOTHING"""
+DOCUMENTS_LOCK = """
+SELECT s.document_kind, s.document_id, s.state::text AS state
+FROM document_states s
+JOIN unnest($1::text[], $2::text[]) AS t(k, d) ON (s.document_kind, s.document_id) = (t.k, t.d)
+ORDER BY s.document_kind, s.document_id
+FOR UPDATE OF s"""
+DOCUMENTS_SAVE = """
+UPDATE document_states s SET state = t.state::jsonb, updated_at = now()
+FROM unnest($1::text[], $2::text[], $3::text[]) AS t(k, d, state)
+WHERE (s.document_kind, s.document_id) = (t.k, t.d)"""
+BALANCES_ENSURE = """
+INSERT INTO balances (location, lic)
+SELECT l, c FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(l, c, n) ORDER BY n
+ON CONFLICT DO NOTHING"""
+BALANCES_LOCK = """
+SELECT b.location, b.lic, b.on_hand, b.on_order, b.demand, b.version
+FROM balances b
+JOIN unnest($1::text[], $2::text[]) AS t(l, c) ON (b.location, b.lic) = (t.l, t.c)
+ORDER BY b.location, b.lic
+FOR UPDATE OF b"""
+BALANCES_SAVE = """
+UPDATE balances b
+SET on_hand = t.on_hand, on_order = t.on_order, demand = t.demand, version = t.version,
+    occurred_at = GREATEST(b.occurred_at, t.occurred_at), updated_at = now()
+FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[],
+            $6::bigint[], $7::timestamptz[])
+     AS t(location, lic, on_hand, on_order, demand, version, occurred_at)
+WHERE (b.location, b.lic) = (t.location, t.lic)"""
+OUTBOX_ADD = """
+INSERT INTO outbox (event_id, location, lic, version, payload)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::jsonb[])"""
+TRANSACTION_COLUMNS = (
+    "lic",
+    "location",
+    "bucket",
+    "qty",
+    "occurred_at",
+    "event_id",
+    "document",
+    "document_line",
+    "mfr_lot",
+)
+
+# --- ledger reads: balances, as-of balances, reconciliation --------------------------------
+BALANCES_CURRENT = """
+SELECT location, lic, on_hand, on_order, demand, version
+FROM balances
+WHERE ($1::text IS NULL OR lic = $1) AND ($2::text IS NULL OR location = $2)
+  AND version > 0
+ORDER BY location, lic"""
+BALANCES_AS_OF = """
+SELECT location, lic,
+       coalesce(sum(qty) FILTER (WHERE bucket = 'on_hand'), 0)  AS on_hand,
+       coalesce(sum(qty) FILTER (WHERE bucket = 'on_order'), 0) AS on_order,
+       coalesce(sum(qty) FILTER (WHERE bucket = 'demand'), 0)   AS demand
+FROM transactions
+WHERE occurred_at <= $3
+  AND ($1::text IS NULL OR lic = $1) AND ($2::text IS NULL OR location = $2)
+GROUP BY location, lic
+ORDER BY location, lic"""
+RECONCILE_BALANCES = """
+WITH sums AS (
+    SELECT location, lic,
+           coalesce(sum(qty) FILTER (WHERE bucket = 'on_hand'), 0)  AS on_hand,
+           coalesce(sum(qty) FILTER (WHERE bucket = 'on_order'), 0) AS on_order,
+           coalesce(sum(qty) FILTER (WHERE bucket = 'demand'), 0)   AS demand
+    FROM transactions
+    GROUP BY location, lic
+)
+SELECT coalesce(b.location, s.location) AS location, coalesce(b.lic, s.lic) AS lic,
+       coalesce(b.on_hand, 0) AS balance_on_hand, coalesce(s.on_hand, 0) AS txn_on_hand,
+       coalesce(b.on_order, 0) AS balance_on_order, coalesce(s.on_order, 0) AS txn_on_order,
+       coalesce(b.demand, 0) AS balance_demand, coalesce(s.demand, 0) AS txn_demand,
+       (coalesce(b.on_hand, 0) <> coalesce(s.on_hand, 0)
+        OR coalesce(b.on_order, 0) <> coalesce(s.on_order, 0)
+        OR coalesce(b.demand, 0) <> coalesce(s.demand, 0)) AS mismatch
+FROM balances b
+FULL JOIN sums s ON (b.location, b.lic) = (s.location, s.lic)
+ORDER BY 1, 2"""

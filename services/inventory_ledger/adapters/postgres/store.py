@@ -1,0 +1,158 @@
+"""The ledger store on PostgreSQL: one unit of work = one transaction on a pooled connection.
+
+Every statement is set-based (``unnest`` arrays, ``COPY`` for transactions): a batch costs a
+fixed number of round trips, not one per row. Lock order is the caller's sorted order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+
+import asyncpg
+
+from inventory_ledger.adapters.postgres import queries
+from inventory_ledger.adapters.postgres.balance_payload import balance_changed_payload
+from inventory_ledger.adapters.postgres.connection import Connection
+from inventory_ledger.adapters.postgres.dead_letters import record_dead_letters
+from inventory_ledger.adapters.postgres.document_codec import decode_document, encode_document
+from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
+from inventory_ledger.application.dead_letter import DeadLetter
+from inventory_ledger.application.ports import Claim, RetryableConflictError
+from inventory_ledger.domain.balance import Balance
+from inventory_ledger.domain.document import DocumentState
+from inventory_ledger.domain.document_line import DocumentKey, DocumentKind
+from inventory_ledger.domain.item import ItemKey
+from inventory_ledger.domain.transaction import Transaction
+
+__all__ = ["PostgresLedgerStore", "PostgresUnitOfWork"]
+
+_RETRYABLE = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
+
+
+class PostgresUnitOfWork:
+    """The ledger's reads and writes inside one open transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def processed(self, event_ids: Sequence[str]) -> Mapping[str, bytes]:
+        rows = await self._conn.fetch(queries.PROCESSED_FINGERPRINTS, list(event_ids))
+        return {r["event_id"]: bytes(r["payload_hash"]) for r in rows}
+
+    async def lock_documents(
+        self, keys: Sequence[DocumentKey]
+    ) -> Mapping[DocumentKey, DocumentState]:
+        if not keys:
+            return {}
+        kinds, ids = [k.kind.value for k in keys], [k.document_id for k in keys]
+        await self._conn.execute(queries.DOCUMENTS_ENSURE, kinds, ids)
+        rows = await self._conn.fetch(queries.DOCUMENTS_LOCK, kinds, ids)
+        states = {}
+        for r in rows:
+            key = DocumentKey(DocumentKind(r["document_kind"]), r["document_id"])
+            if r["state"] is not None:
+                states[key] = decode_document(key, r["state"])
+        return states
+
+    async def lock_items(self, items: Sequence[ItemKey]) -> Mapping[ItemKey, VersionedBalance]:
+        if not items:
+            return {}
+        locations, lics = [i.location for i in items], [i.lic for i in items]
+        await self._conn.execute(queries.BALANCES_ENSURE, locations, lics)
+        rows = await self._conn.fetch(queries.BALANCES_LOCK, locations, lics)
+        return {
+            ItemKey(r["lic"], r["location"]): VersionedBalance(
+                Balance(r["on_hand"], r["on_order"], r["demand"]), r["version"]
+            )
+            for r in rows
+        }
+
+    async def save_documents(self, states: Sequence[DocumentState]) -> None:
+        if states:
+            await self._conn.execute(
+                queries.DOCUMENTS_SAVE,
+                [s.key.kind.value for s in states],
+                [s.key.document_id for s in states],
+                [encode_document(s) for s in states],
+            )
+
+    async def append_transactions(self, transactions: Sequence[Transaction]) -> None:
+        if transactions:
+            await self._conn.copy_records_to_table(
+                "transactions",
+                columns=queries.TRANSACTION_COLUMNS,
+                records=[
+                    (
+                        t.item.lic,
+                        t.item.location,
+                        t.bucket.value,
+                        t.qty,
+                        t.occurred_at,
+                        t.event_id,
+                        t.document,
+                        t.document_line,
+                        t.mfr_lot,
+                    )
+                    for t in transactions
+                ],
+            )
+
+    async def save_balances(self, changes: Sequence[BalanceChange]) -> None:
+        if not changes:
+            return
+        locations = [c.item.location for c in changes]
+        lics = [c.item.lic for c in changes]
+        versions = [c.version for c in changes]
+        await self._conn.execute(
+            queries.BALANCES_SAVE,
+            locations,
+            lics,
+            [c.balance.on_hand for c in changes],
+            [c.balance.on_order for c in changes],
+            [c.balance.demand for c in changes],
+            versions,
+            [c.occurred_at for c in changes],
+        )
+        await self._conn.execute(
+            queries.OUTBOX_ADD,
+            [c.event_id for c in changes],
+            locations,
+            lics,
+            versions,
+            [balance_changed_payload(c) for c in changes],
+        )
+
+    async def claim(self, claims: Sequence[Claim]) -> None:
+        if not claims:
+            return
+        rows = await self._conn.fetch(
+            queries.CLAIM_EVENTS,
+            [c.event_id for c in claims],
+            [c.event_type for c in claims],
+            [c.fingerprint for c in claims],
+            [c.occurred_at for c in claims],
+        )
+        if len(rows) != len(claims):
+            raise RetryableConflictError(
+                f"{len(claims) - len(rows)} event(s) were processed concurrently; redo the batch"
+            )
+
+    async def record_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        if letters:
+            await record_dead_letters(self._conn, letters)
+
+
+class PostgresLedgerStore:
+    """Units of work on a connection pool (the pool is made and closed by the caller)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[PostgresUnitOfWork]:
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                yield PostgresUnitOfWork(conn)
+        except _RETRYABLE as exc:
+            raise RetryableConflictError(str(exc)) from exc

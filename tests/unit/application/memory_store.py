@@ -1,0 +1,80 @@
+"""An in-memory LedgerStore for unit tests of the application layer only (style.md, rule 7).
+
+It keeps the port's contract — a unit of work commits on success and leaves nothing behind on
+an exception — so apply_batch's own logic (dedupe, rejection, versions) can be checked
+quickly; the same behaviour is checked against real Postgres in tests/integration.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
+from inventory_ledger.application.dead_letter import DeadLetter
+from inventory_ledger.application.ports import Claim, RetryableConflictError
+from inventory_ledger.domain.document import DocumentState
+from inventory_ledger.domain.document_line import DocumentKey
+from inventory_ledger.domain.item import ItemKey
+from inventory_ledger.domain.transaction import Transaction
+
+
+@dataclass
+class MemoryState:
+    processed: dict[str, bytes] = field(default_factory=dict)
+    documents: dict[DocumentKey, DocumentState] = field(default_factory=dict)
+    balances: dict[ItemKey, VersionedBalance] = field(default_factory=dict)
+    transactions: list[Transaction] = field(default_factory=list)
+    outbox: list[BalanceChange] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+
+class MemoryUnitOfWork:
+    def __init__(self, state: MemoryState) -> None:
+        self.state = state
+
+    async def processed(self, event_ids: Sequence[str]) -> Mapping[str, bytes]:
+        return {i: self.state.processed[i] for i in event_ids if i in self.state.processed}
+
+    async def lock_documents(
+        self, keys: Sequence[DocumentKey]
+    ) -> Mapping[DocumentKey, DocumentState]:
+        assert list(keys) == sorted(keys), "documents must be locked in sorted order"
+        return {k: self.state.documents[k] for k in keys if k in self.state.documents}
+
+    async def lock_items(self, items: Sequence[ItemKey]) -> Mapping[ItemKey, VersionedBalance]:
+        assert list(items) == sorted(items), "items must be locked in sorted order"
+        return {i: self.state.balances[i] for i in items if i in self.state.balances}
+
+    async def save_documents(self, states: Sequence[DocumentState]) -> None:
+        self.state.documents.update((s.key, s) for s in states)
+
+    async def append_transactions(self, transactions: Sequence[Transaction]) -> None:
+        self.state.transactions.extend(transactions)
+
+    async def save_balances(self, changes: Sequence[BalanceChange]) -> None:
+        for c in changes:
+            self.state.balances[c.item] = VersionedBalance(c.balance, c.version)
+        self.state.outbox.extend(changes)
+
+    async def claim(self, claims: Sequence[Claim]) -> None:
+        for c in claims:
+            if c.event_id in self.state.processed:
+                raise RetryableConflictError(c.event_id)
+            self.state.processed[c.event_id] = c.fingerprint
+
+    async def record_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        self.state.dead_letters.extend(letters)
+
+
+class MemoryLedgerStore:
+    def __init__(self) -> None:
+        self.state = MemoryState()
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[MemoryUnitOfWork]:
+        work = copy.deepcopy(self.state)
+        yield MemoryUnitOfWork(work)
+        self.state = work  # commit only when the block finished without an exception
