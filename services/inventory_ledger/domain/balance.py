@@ -8,7 +8,7 @@ the two disagree.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -43,7 +43,11 @@ class Balance:
 
     def moved(self, bucket: Bucket, qty: Decimal) -> Balance:
         """This balance after a change of ``qty`` in ``bucket``."""
-        return replace(self, **{bucket.value: getattr(self, bucket.value) + qty})
+        if bucket is Bucket.ON_HAND:
+            return Balance(self.on_hand + qty, self.on_order, self.demand)
+        if bucket is Bucket.ON_ORDER:
+            return Balance(self.on_hand, self.on_order + qty, self.demand)
+        return Balance(self.on_hand, self.on_order, self.demand + qty)
 
     def __add__(self, other: Balance) -> Balance:
         """Bucket-wise sum: a balance plus a delta."""
