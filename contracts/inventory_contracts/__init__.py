@@ -11,9 +11,11 @@ from inventory_contracts.adjustments import (
     AdjustmentPostedData,
     AdjustmentProducedLine,
 )
+from inventory_contracts.balance_changed import BalanceChanged, BalanceChangedData, BalanceDelta
+from inventory_contracts.dead_letter import DeadLetter, DeadLetterHeader
 from inventory_contracts.envelope import SCHEMA_VERSION, Envelope
 from inventory_contracts.errors import ContractError, Reason
-from inventory_contracts.identifiers import DEFAULT_LOCATION
+from inventory_contracts.identifiers import DEFAULT_LOCATION, Id, Lic, Location, Text, Timestamp
 from inventory_contracts.inbound import INBOUND_EVENT_TYPES, INBOUND_EVENTS, InboundEvent
 from inventory_contracts.jobs import (
     CompletedLine,
@@ -28,7 +30,12 @@ from inventory_contracts.jobs import (
     JobOutputCompleted,
     JobOutputCompletedData,
 )
-from inventory_contracts.limits import MAX_DEPTH, MAX_LINES_PER_DOCUMENT, MAX_MESSAGE_BYTES
+from inventory_contracts.limits import (
+    MAX_DEPTH,
+    MAX_LINES_PER_DOCUMENT,
+    MAX_MESSAGE_BYTES,
+    MAX_SERIALS_PER_LINE,
+)
 from inventory_contracts.parse import parse_event, parse_event_dict
 from inventory_contracts.purchasing import (
     PurchaseLine,
@@ -44,6 +51,7 @@ from inventory_contracts.purchasing import (
     PurchaseOrderOpened,
     PurchaseOrderOpenedData,
 )
+from inventory_contracts.quantities import CostShare, Money, Qty, SignedQty
 from inventory_contracts.sales import (
     OrderCancelled,
     OrderCancelledData,
@@ -84,16 +92,24 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_LINES_PER_DOCUMENT",
     "MAX_MESSAGE_BYTES",
+    "MAX_SERIALS_PER_LINE",
     "SCHEMA_VERSION",
     "AdjustmentConsumedLine",
     "AdjustmentKind",
     "AdjustmentPosted",
     "AdjustmentPostedData",
     "AdjustmentProducedLine",
+    "BalanceChanged",
+    "BalanceChangedData",
+    "BalanceDelta",
     "CompletedLine",
     "ConsumedLine",
     "ContractError",
+    "CostShare",
+    "DeadLetter",
+    "DeadLetterHeader",
     "Envelope",
+    "Id",
     "InboundEvent",
     "JobClosed",
     "JobClosedData",
@@ -104,6 +120,9 @@ __all__ = [
     "JobOpenedData",
     "JobOutputCompleted",
     "JobOutputCompletedData",
+    "Lic",
+    "Location",
+    "Money",
     "OrderCancelled",
     "OrderCancelledData",
     "OrderChanged",
@@ -125,6 +144,7 @@ __all__ = [
     "PurchaseOrderLine",
     "PurchaseOrderOpened",
     "PurchaseOrderOpenedData",
+    "Qty",
     "Reason",
     "ReceivedLine",
     "ReturnedLine",
@@ -135,7 +155,10 @@ __all__ = [
     "ShipmentShipped",
     "ShipmentShippedData",
     "ShippedLine",
+    "SignedQty",
     "Source",
+    "Text",
+    "Timestamp",
     "Topics",
     "balance_key",
     "message_key",

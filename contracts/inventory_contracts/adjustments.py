@@ -16,9 +16,9 @@ division            exactly one       at least one, optional ``cost_share`` on a
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from inventory_contracts.envelope import ContractModel, Envelope, rule_error, unique_ids
 from inventory_contracts.identifiers import Id, Text
@@ -76,6 +76,34 @@ class AdjustmentProducedLine(TrackedLine):
     )
 
 
+def _count(low: int, high: int | None) -> dict[str, Any]:
+    return {"minItems": low} | ({} if high is None else {"maxItems": high})
+
+
+def _kind_rules(schema: dict[str, Any]) -> None:
+    """Publish the shape table as JSON Schema ``if``/``then``: producers' validators check it."""
+    rules: list[dict[str, Any]] = []
+    for kind, (low_c, high_c, low_p, high_p) in _SHAPE.items():
+        cost: dict[str, Any] = (
+            {"required": ["unit_cost"], "properties": {"unit_cost": {"not": {"type": "null"}}}}
+            if kind in _PRICED
+            else {"properties": {"unit_cost": {"type": "null"}}}
+        )
+        if kind is not AdjustmentKind.DIVISION:
+            cost.setdefault("properties", {})["cost_share"] = {"type": "null"}
+        then: dict[str, Any] = {
+            "properties": {
+                "consumed": _count(low_c, high_c),
+                "produced": _count(low_p, high_p) | {"items": cost},
+            },
+        }
+        required = [name for name, low in (("consumed", low_c), ("produced", low_p)) if low]
+        if required:
+            then["required"] = required
+        rules.append({"if": {"properties": {"kind": {"const": kind.value}}}, "then": then})
+    schema["allOf"] = rules
+
+
 def _count_error(kind: AdjustmentKind, low: int, high: int | None) -> str:
     if high == 0:
         return f"must be empty for kind {kind.value!r}"
@@ -85,7 +113,14 @@ def _count_error(kind: AdjustmentKind, low: int, high: int | None) -> str:
 
 
 class AdjustmentPostedData(ContractModel):
-    """An adjustment of stock: a count correction, an opening balance, an assembly, a split."""
+    """An adjustment of stock: a count correction, an opening balance, an assembly, a split.
+
+    The shape each ``kind`` requires is also published as ``allOf``/``if``/``then``. Not
+    expressible in JSON Schema, but checked: line ids unique across ``consumed`` and
+    ``produced``; ``cost_share`` on all produced lines of a division or on none.
+    """
+
+    model_config = ConfigDict(json_schema_extra=_kind_rules)
 
     adjustment_id: Id = Field(description="Id of the adjustment.")
     kind: AdjustmentKind = Field(description="What the adjustment does; fixes its shape.")

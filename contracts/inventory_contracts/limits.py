@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["MAX_DEPTH", "MAX_LINES_PER_DOCUMENT", "MAX_MESSAGE_BYTES"]
+__all__ = ["MAX_DEPTH", "MAX_LINES_PER_DOCUMENT", "MAX_MESSAGE_BYTES", "MAX_SERIALS_PER_LINE"]
 
 MAX_MESSAGE_BYTES: Final = 1024 * 1024
 """Largest accepted message value, in bytes (1 MiB)."""
@@ -18,3 +18,6 @@ MAX_LINES_PER_DOCUMENT: Final = 1000
 
 MAX_DEPTH: Final = 32
 """Deepest accepted nesting of JSON arrays and objects; checked before the JSON is parsed."""
+
+MAX_SERIALS_PER_LINE: Final = 100_000
+"""Most serial numbers on one line (one per unit); the message size binds first in practice."""

@@ -10,7 +10,7 @@ from pydantic_core import PydanticKnownError
 
 from inventory_contracts.envelope import ContractModel, rule_error
 from inventory_contracts.identifiers import DEFAULT_LOCATION, Id, Lic, Location
-from inventory_contracts.limits import MAX_LINES_PER_DOCUMENT
+from inventory_contracts.limits import MAX_LINES_PER_DOCUMENT, MAX_SERIALS_PER_LINE
 from inventory_contracts.quantities import Qty
 
 __all__ = ["ItemLine", "Lines", "Serials", "TrackedLine", "unique_serials"]
@@ -37,7 +37,9 @@ Lines = Annotated[tuple[_Line, ...], BeforeValidator(_at_most_max_lines)]
 
 Serials = Annotated[
     tuple[Id, ...],
-    Field(max_length=100_000, description="Serial numbers of the units; one per unit."),
+    Field(
+        max_length=MAX_SERIALS_PER_LINE, description="Serial numbers of the units; one per unit."
+    ),
 ]
 
 

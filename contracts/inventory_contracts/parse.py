@@ -54,7 +54,7 @@ def parse_event(raw: bytes) -> InboundEvent:
             Reason.TOO_DEEP, f"JSON is nested deeper than {MAX_DEPTH} arrays/objects"
         )
     try:
-        value = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        value = _DECODER.decode(text)
     except RecursionError:  # unreachable after _too_deep; kept as a guarantee
         raise ContractError(Reason.TOO_DEEP, "JSON is nested too deeply") from None
     except ValueError as exc:
@@ -106,6 +106,9 @@ def _too_deep(raw: bytes) -> bool:
 
 def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a JSON number")
+
+
+_DECODER: Final = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
 
 
 def _schema_error(path: str, message: str) -> NoReturn:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Any, Final, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from inventory_contracts.envelope import ContractModel, Envelope, rule_error, unique_ids
 from inventory_contracts.identifiers import Id
@@ -52,6 +52,21 @@ class ReturnedLine(TrackedLine):
     """Goods returned by a customer."""
 
 
+_UNIT_COST_WITHOUT_PO: Final[dict[str, Any]] = {
+    "if": {"properties": {"po_id": {"type": "null"}}},
+    "then": {
+        "properties": {
+            "lines": {
+                "items": {
+                    "required": ["unit_cost"],
+                    "properties": {"unit_cost": {"not": {"type": "null"}}},
+                }
+            }
+        }
+    },
+}
+
+
 class _Shipment(ContractModel):
     shipment_id: Id = Field(description=_SHIPMENT_ID)
 
@@ -61,7 +76,12 @@ class _Shipment(ContractModel):
 
 
 class ShipmentReceivedData(_Shipment):
-    """A shipment arrived from a vendor, against a purchase order or not."""
+    """A shipment arrived from a vendor, against a purchase order or not.
+
+    Without a ``po_id`` every line needs a ``unit_cost`` (published as ``if``/``then``).
+    """
+
+    model_config = ConfigDict(json_schema_extra=_UNIT_COST_WITHOUT_PO)
 
     po_id: Id | None = Field(default=None, description="Purchase order received against, if any.")
     lines: Lines[ReceivedLine] = Field(

@@ -9,8 +9,14 @@ from typing import Any
 
 import pytest
 
-from inventory_contracts import INBOUND_EVENT_TYPES
+from inventory_contracts import INBOUND_EVENT_TYPES, ContractError, parse_event_dict
+from inventory_contracts.examples import (
+    BALANCE_CHANGED_EXAMPLE,
+    DEAD_LETTER_EXAMPLE,
+    INBOUND_EXAMPLES,
+)
 from inventory_contracts.generate import CONTRACTS_DIR, generated_documents, main, stale_documents
+from tests.unit.contracts import test_rules
 
 pytestmark = pytest.mark.unit
 
@@ -142,12 +148,6 @@ def test_asyncapi_describes_every_topic_and_message() -> None:
 
 def test_schemas_validate_the_examples_when_jsonschema_is_installed() -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    from inventory_contracts.examples import (
-        BALANCE_CHANGED_EXAMPLE,
-        DEAD_LETTER_EXAMPLE,
-        INBOUND_EXAMPLES,
-    )
-
     documents = _documents()
     examples = {
         **INBOUND_EXAMPLES,
@@ -156,4 +156,28 @@ def test_schemas_validate_the_examples_when_jsonschema_is_installed() -> None:
     }
     for name, example in examples.items():
         schema = json.loads(documents[f"schemas/{name}.v1.json"])
-        jsonschema.Draft202012Validator(schema).validate(json.loads(json.dumps(example)))
+        jsonschema.Draft202012Validator(schema).validate(json.loads(json.dumps(dict(example))))
+
+
+def test_published_adjustment_rules_agree_with_the_parser_when_jsonschema_is_installed() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(_documents()["schemas/adjustment.posted.v1.json"])
+    validator = jsonschema.Draft202012Validator(schema)
+    valid = test_rules.test_valid_adjustment_shapes.pytestmark[0].args[1]
+    invalid = test_rules.test_invalid_adjustment_shapes.pytestmark[0].args[1]
+    not_expressible = "must be given on all produced lines or none"
+    for case in [*valid, *invalid]:
+        document = json.loads(json.dumps(test_rules._adjustment(*case[:3])))
+        message = _rejection(document)
+        if message is None:
+            assert validator.is_valid(document)
+        elif not_expressible not in message:
+            assert not validator.is_valid(document), message
+
+
+def _rejection(document: object) -> str | None:
+    try:
+        parse_event_dict(document)
+    except ContractError as error:
+        return error.message
+    return None

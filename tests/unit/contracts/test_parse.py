@@ -277,3 +277,43 @@ def test_arbitrary_json_in_a_field_raises_only_contract_error(
     document[field] = value
     with contextlib.suppress(ContractError):
         parse_event(encode(document))
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+_tricky_text = st.text(alphabet='[]{}"\\ab\n\u00e9\u20ac', max_size=12)
+_nested = st.recursive(
+    st.none() | st.integers() | _tricky_text,
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(_tricky_text, children, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(value=_nested, wraps=st.integers(min_value=0, max_value=MAX_DEPTH + 3))
+def test_depth_is_counted_exactly_whatever_the_strings_contain(value: object, wraps: int) -> None:
+    for level in range(wraps):
+        value = [value] if level % 2 else {"k[": value}
+    document = [value]  # a top-level array: within the depth limit it is a schema error
+
+    raw = json.dumps(document, ensure_ascii=False).encode()
+    expected = Reason.TOO_DEEP if _depth(document) > MAX_DEPTH else Reason.SCHEMA
+
+    with pytest.raises(ContractError) as caught:
+        parse_event(raw)
+    assert caught.value.reason is expected
+
+
+def test_escaped_quotes_do_not_hide_brackets_from_the_depth_check() -> None:
+    inner = '\\"' + "[" * 40 + '\\"'
+    raw = ('{"a": "' + inner + '", "b": ' + "[" * 40 + "]" * 40 + "}").encode()
+
+    rejected(raw, Reason.TOO_DEEP)
+    rejected(('{"a": "' + inner + '"}').encode(), Reason.SCHEMA)
