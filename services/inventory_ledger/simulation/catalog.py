@@ -75,6 +75,14 @@ _KITS: tuple[tuple[str, Tracking], ...] = (
 _LOCATIONS = ("main", "WH-EAST", "WH-WEST", "STORE-NORTH", "STORE-SOUTH")
 
 
+def _per_kit(rng: random.Random, component: Item) -> int:
+    """Thousandths of a component in one kit: 1-3 units, or 0.25-2 of a fractional good."""
+    if component.step == MILLI:
+        return MILLI * rng.randint(1, 3)
+    share = rng.choice((250, 500, 750, 1000, 1500, 2000))
+    return max(component.step, share // component.step * component.step)
+
+
 def build_catalog(rng: random.Random, items: int, locations: int) -> Catalog:
     """Make ``items`` items (about one in five a kit) at ``locations`` locations.
 
@@ -90,7 +98,7 @@ def build_catalog(rng: random.Random, items: int, locations: int) -> Catalog:
     for i in range(n_kits):
         prefix, tracking = _KITS[i] if i < len(_KITS) else rng.choice(_KITS)
         bom = rng.sample(bought, k=min(len(bought), rng.randint(2, 4)))
-        components = tuple((c.lic, c.step * rng.randint(1, 3)) for c in bom)
+        components = tuple((c.lic, _per_kit(rng, c)) for c in bom)
         cost = sum(c.cost_cents * n // MILLI for c, (_, n) in zip(bom, components, strict=True))
         lic = f"{prefix}-{len(bought) + len(kits) + 1:04d}"
         kits.append(Item(lic, tracking, MILLI, max(cost, 1) * 11 // 10 + 1, components))

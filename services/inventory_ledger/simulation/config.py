@@ -26,12 +26,15 @@ Envelope = dict[str, Any]
 Fault = Literal[
     "duplicate",
     "not_json",
-    "invalid_utf8",
+    "not_utf8",
     "schema",
     "unknown_event_type",
     "unsupported_schema_version",
 ]
-"""Why a message is not a fresh valid event (``None`` on a ``SimulatedMessage`` when it is)."""
+"""Why a message is not a fresh valid event (``None`` on a ``SimulatedMessage`` when it is).
+
+The malformed kinds are named like the contract's rejection reasons (``ContractError.reason``).
+"""
 
 
 @dataclass(frozen=True, slots=True)

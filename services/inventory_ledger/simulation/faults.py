@@ -39,33 +39,32 @@ def _first_goods_line(data: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+_BAD_QTY = {"negative_qty": "-3", "seven_dp": "1.0000001", "nan_qty": "NaN", "zero_qty": "0"}
+_BAD_ENVELOPE: dict[str, tuple[str, object]] = {
+    "bad_time": ("occurred_at", "yesterday afternoon"),
+    "empty_id": ("event_id", ""),
+    "version_text": ("schema_version", "one"),
+}
+
+
 def _schema_violation(rng: random.Random, envelope: Envelope) -> bytes:
     """One rule of contracts.md broken; the rest of the event stays valid."""
     line = _first_goods_line(envelope["data"])
-    choices = ["naive_time", "no_data", "empty_id", "bad_time", "version_text"]
+    choices = ["naive_time", "no_data", *_BAD_ENVELOPE]
     if line is not None:
-        choices += ["negative_qty", "seven_dp", "nan_qty", "zero_qty", "no_lic"]
+        choices += [*_BAD_QTY, "no_lic" if "lic" in line else "no_qty"]
     broken = rng.choice(choices)
-    if broken in {"negative_qty", "seven_dp", "nan_qty", "zero_qty", "no_lic"} and line is not None:
-        if broken == "no_lic":
-            del line["lic"]
-        else:
-            line["qty"] = {
-                "negative_qty": "-3",
-                "seven_dp": "1.0000001",
-                "nan_qty": "NaN",
-                "zero_qty": "0",
-            }[broken]
+    if line is not None and broken in _BAD_QTY:
+        line["qty"] = _BAD_QTY[broken]
+    elif line is not None and broken in {"no_lic", "no_qty"}:
+        del line[broken.removeprefix("no_")]
     elif broken == "naive_time":
         envelope["occurred_at"] = envelope["occurred_at"].removesuffix("+00:00")
-    elif broken == "bad_time":
-        envelope["occurred_at"] = "yesterday afternoon"
     elif broken == "no_data":
         del envelope["data"]
-    elif broken == "version_text":
-        envelope["schema_version"] = "one"
     else:
-        envelope["event_id"] = ""
+        field, value = _BAD_ENVELOPE[broken]
+        envelope[field] = value
     return orjson.dumps(envelope)
 
 
@@ -73,7 +72,7 @@ def _malformed(rng: random.Random, base: Envelope) -> tuple[Fault, bytes]:
     envelope: Envelope = orjson.loads(orjson.dumps(base))  # a deep copy we may break
     envelope["event_id"] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
     fault: Fault = rng.choice(
-        ("not_json", "invalid_utf8", "schema", "unknown_event_type", "unsupported_schema_version")
+        ("not_json", "not_utf8", "schema", "unknown_event_type", "unsupported_schema_version")
     )
     if fault == "not_json":
         raw = orjson.dumps(envelope)
@@ -81,7 +80,7 @@ def _malformed(rng: random.Random, base: Envelope) -> tuple[Fault, bytes]:
             (raw[: len(raw) // 2], b"<html><body>502 Bad Gateway</body></html>", b"null\x00")
         )
         return fault, cut
-    if fault == "invalid_utf8":
+    if fault == "not_utf8":
         raw = orjson.dumps(envelope)
         at = raw.index(b'"event_type":"') + len(b'"event_type":"')
         return fault, raw[:at] + b"\xff\xfe" + raw[at:]

@@ -28,6 +28,8 @@ def _post(
     data: Line = {"adjustment_id": adjustment_id, "kind": kind}
     if reason is not None:
         data["reason"] = reason
+    for n, line in enumerate(produced, start=len(consumed) + 1):
+        line["line_id"] = str(n)  # line ids are unique across consumed and produced
     data["consumed"] = consumed
     data["produced"] = produced
     ctx.emit(ctx.topics.adjustments, adjustment_id, "adjustment.posted", data)

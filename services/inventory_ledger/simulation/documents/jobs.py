@@ -43,7 +43,7 @@ def _plan(ctx: Context, location: str) -> list[_Output]:
         if len(ctx.kits) > 1 and rng.random() < 0.15
         else [rng.choice(ctx.kits)]
     )
-    n_inputs = 0
+    n_inputs = len(kits)  # input line ids follow the output line ids
     for n, kit in enumerate(kits, start=1):
         units = rng.randint(1, 6)
         inputs = []
