@@ -21,6 +21,7 @@ from pydantic_core import ErrorDetails
 
 from inventory_contracts.envelope import SCHEMA_VERSION
 from inventory_contracts.errors import ContractError, Reason
+from inventory_contracts.identifiers import CODE_PATTERN, TEXT_PATTERN
 from inventory_contracts.inbound import INBOUND_EVENTS, InboundEvent
 from inventory_contracts.limits import MAX_DEPTH, MAX_MESSAGE_BYTES
 
@@ -38,11 +39,11 @@ def parse_event(raw: bytes) -> InboundEvent:
 
     Raises :class:`ContractError` (and nothing else) when the message breaks the contract.
     """
-    raw = bytes(raw)  # also accept bytearray/memoryview from Kafka clients
     if len(raw) > MAX_MESSAGE_BYTES:
         raise ContractError(
             Reason.TOO_LARGE, f"message is {len(raw)} bytes; at most {MAX_MESSAGE_BYTES} allowed"
         )
+    raw = bytes(raw)  # also accept bytearray/memoryview from Kafka clients
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -174,6 +175,11 @@ def _bound(ctx: dict[str, Any], key: str, zero: str, other: str) -> str:
     return zero if Decimal(str(ctx[key])) == 0 else other.format(ctx[key])
 
 
+_PATTERNS: Final = {
+    CODE_PATTERN: "must not have control characters or leading/trailing whitespace",
+    TEXT_PATTERN: "must not contain NUL characters",
+}
+
 _MESSAGES: Final[dict[str, Callable[[dict[str, Any], str], str]]] = {
     "missing": lambda _c, _m: "is required",
     "greater_than": lambda c, _m: _bound(c, "gt", "must be positive", "must be > {}"),
@@ -186,9 +192,8 @@ _MESSAGES: Final[dict[str, Callable[[dict[str, Any], str], str]]] = {
     "string_type": lambda _c, _m: "must be a string",
     "string_too_short": lambda _c, _m: "must not be empty",
     "string_too_long": lambda c, _m: f"must be at most {c['max_length']} characters",
-    "string_pattern_mismatch": lambda _c, _m: (
-        "must not have leading/trailing whitespace or line breaks"
-    ),
+    "string_pattern_mismatch": lambda c, m: _PATTERNS.get(c["pattern"], m),
+    "string_unicode": lambda _c, _m: "must be Unicode text (no lone surrogate escapes)",
     "too_short": lambda c, _m: f"must have at least {c['min_length']} item(s)",
     "too_long": lambda c, _m: f"must have at most {c['max_length']} items",
     "timezone_aware": lambda _c, _m: "must include a timezone offset (e.g. Z or +01:00)",

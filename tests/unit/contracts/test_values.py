@@ -208,3 +208,35 @@ def test_timestamps_without_timezone_are_rejected(
     document["occurred_at"] = occurred_at
 
     assert rejected(document, Reason.SCHEMA) == f"occurred_at: {message}"
+
+
+@pytest.mark.parametrize(
+    ("spelled", "message"),
+    [
+        ("a\\u0000b", "must not have control characters or leading/trailing whitespace"),
+        ("a\\tb", "must not have control characters or leading/trailing whitespace"),
+        ("a\\u007fb", "must not have control characters or leading/trailing whitespace"),
+        ("\\ud800", "must be Unicode text (no lone surrogate escapes)"),
+    ],
+)
+def test_ids_reject_control_characters_and_lone_surrogates(
+    spelled: str, message: str, example: Example
+) -> None:
+    raw = encode(example("order.closed")).replace(b'"SO-501"', f'"{spelled}"'.encode())
+
+    assert rejected(raw) == f"data.order_id: {message}"
+
+
+def test_free_text_may_span_lines_but_has_no_nul(example: Example) -> None:
+    document = example("order.opened")
+    document["data"]["customer"] = "Globex\nAttn: receiving\t(dock 4) \N{EURO SIGN}"
+    assert accepted(document)
+
+    document["data"]["customer"] = "Glo\x00bex"
+    assert rejected(document) == "data.customer: must not contain NUL characters"
+
+
+def test_escaped_astral_characters_are_fine(example: Example) -> None:
+    raw = encode(example("order.closed")).replace(b'"SO-501"', b'"SO-\\ud83d\\ude00"')
+
+    assert accepted(json.loads(raw)).data.order_id == "SO-\N{GRINNING FACE}"  # type: ignore[union-attr]
