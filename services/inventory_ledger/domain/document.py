@@ -7,8 +7,12 @@ contribution to its bucket is a pure function of the document's state (see
 
 Fulfilment that names no line of the document (a receipt line without ``po_line_id``, a
 consumption without ``input_line_id``...) is kept *unassigned* per role and item and credited
-to the document's open lines of that item in line-id order. It is part of the state, not of
-the arrival order, so it too is order independent.
+to the document's open lines of that item in line-key order (line ids compare as strings).
+It is part of the state, not of the arrival order, so it too is order independent.
+
+A fulfilment naming a line the document never lists is kept on that (unlisted) line and
+contributes nothing; a fulfilment with a different item than its line still fulfils the line
+(a substitute relieves what was ordered; its goods move ``on_hand`` of what arrived).
 """
 
 from __future__ import annotations

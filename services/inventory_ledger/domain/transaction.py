@@ -19,6 +19,10 @@ class Transaction:
     ``document``/``document_line`` name the line the change belongs to: the PO, order or job
     line for ``on_order``/``demand``; the shipment, job or adjustment line for ``on_hand``.
     ``mfr_lot`` is set on ``on_hand`` lines of lot-tracked goods (one transaction per lot).
+    ``occurred_at`` is the business time of the causing event. ``on_order``/``demand``
+    differences are stamped with the event that revealed them, so an as-of sum of those two
+    buckets reflects the events *delivered* by then (a PO opened after its receipt arrived
+    posts only its still-open part, at the PO's time); ``on_hand`` as-of is exact.
     Invariant: ``qty != 0`` — a change of nothing is never a ledger line.
     """
 
