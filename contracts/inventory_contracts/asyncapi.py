@@ -17,12 +17,14 @@ from pydantic.json_schema import models_json_schema
 
 from inventory_contracts.balance_changed import BalanceChanged
 from inventory_contracts.dead_letter import DeadLetter
+from inventory_contracts.errors import Reason
 from inventory_contracts.examples import (
     BALANCE_CHANGED_EXAMPLE,
     DEAD_LETTER_EXAMPLE,
     INBOUND_EXAMPLES,
 )
 from inventory_contracts.inbound import INBOUND_EVENTS
+from inventory_contracts.limits import MAX_DEPTH, MAX_LINES_PER_DOCUMENT, MAX_MESSAGE_BYTES
 from inventory_contracts.topics import EVENT_KEY_FIELDS, EVENT_SOURCES, Source, Topics
 
 __all__ = ["ASYNCAPI_VERSION", "asyncapi_document"]
@@ -44,7 +46,19 @@ _CHANNELS: Final[dict[str, str]] = {
 
 
 def _summary(model: type[BaseModel]) -> str:
-    return inspect.cleandoc(model.__doc__ or model.__name__).splitlines()[0]
+    first = inspect.cleandoc(model.__doc__ or model.__name__).splitlines()[0]
+    return first.replace("``", "`")
+
+
+def _description() -> str:
+    reasons = ", ".join(f"`{reason.value}`" for reason in Reason)
+    return (
+        "Wire contract (v1) of the inventory ledger service: what producers publish and what "
+        "the service emits. JSON in UTF-8; decimals are JSON strings (or exact JSON numbers "
+        f"inbound). Limits: {MAX_MESSAGE_BYTES} bytes per message, nesting depth {MAX_DEPTH}, "
+        f"{MAX_LINES_PER_DOCUMENT} lines per list. Unknown fields are ignored. A message that "
+        f"breaks the contract is dead-lettered with one of the reasons {reasons}."
+    )
 
 
 def _message(
@@ -121,10 +135,7 @@ def asyncapi_document(topics: Topics | None = None) -> dict[str, Any]:
         "info": {
             "title": "Inventory ledger events",
             "version": "1.0.0",
-            "description": (
-                "Wire contract (v1) of the inventory ledger service: what producers publish, "
-                "what the service emits. JSON, UTF-8; decimals are strings or exact numbers."
-            ),
+            "description": _description(),
             "license": {"name": "Apache-2.0"},
         },
         "defaultContentType": "application/json",
