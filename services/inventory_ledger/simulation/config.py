@@ -80,7 +80,7 @@ class SimulationConfig:
         if not 1 <= self.locations <= 26:
             raise ValueError("locations must be between 1 and 26")
         if self.duplicates < 0 or self.malformed < 0 or self.duplicates + self.malformed > 0.5:
-            raise ValueError("duplicates and malformed are shares in [0, 0.5] together")
+            raise ValueError("duplicates + malformed must be shares summing to at most 0.5")
         if self.start.tzinfo is None:
             raise ValueError("start must be timezone-aware")
         if self.max_lag_s < 0:
