@@ -4,8 +4,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 CLI    := $(BIN)/inventory-ledger
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: install lint format test test-unit demo stack-up stack-down stack-status contracts clean
+.PHONY: install lint format test test-unit demo stack-up stack-down stack-status contracts clean bench-apply
 
 $(BIN)/.installed: pyproject.toml contracts/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
@@ -17,13 +18,13 @@ $(BIN)/.installed: pyproject.toml contracts/pyproject.toml
 install: $(BIN)/.installed ## venv + the project with its dev/test extras
 
 lint: install ## ruff (lint + format check) and mypy --strict
-	$(BIN)/ruff check services contracts tests
-	$(BIN)/ruff format --check services contracts tests
+	$(BIN)/ruff check services contracts tests bench
+	$(BIN)/ruff format --check services contracts tests bench
 	$(BIN)/mypy
 
 format: install
-	$(BIN)/ruff check --fix services contracts tests
-	$(BIN)/ruff format services contracts tests
+	$(BIN)/ruff check --fix services contracts tests bench
+	$(BIN)/ruff format services contracts tests bench
 
 ## The test command (CI runs exactly this through .ci/run): real Kafka + Postgres, lint, pytest.
 test: install
@@ -48,6 +49,9 @@ stack-down: install
 	$(CLI) stack down
 stack-status: install
 	$(CLI) stack status
+
+bench-apply: install ## events/s of the unit of work at batch sizes 1, 100, 1000 (real Postgres)
+	$(BIN)/python -m bench.apply_throughput $(BENCH_ARGS)
 
 contracts: install ## regenerate contracts/schemas and the AsyncAPI document
 	$(BIN)/python -m inventory_contracts.generate

@@ -12,15 +12,15 @@ import dataclasses
 import enum
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
-from inventory_contracts import INBOUND_EVENT_TYPES, InboundEvent
+from inventory_contracts import INBOUND_EVENT_TYPES, InboundEvent, parse_event_dict
 from inventory_ledger.domain.events import Event
 from inventory_ledger.domain.item import ItemKey
 
-__all__ = ["DOMAIN_EVENT_TYPES", "to_domain"]
+__all__ = ["DOMAIN_EVENT_TYPES", "envelope_to_domain", "to_domain"]
 
 DOMAIN_EVENT_TYPES: dict[str, Any] = {cls.event_type: cls for cls in typing.get_args(Event)}
 
@@ -91,3 +91,8 @@ def _check_coverage() -> None:
 
 
 _check_coverage()
+
+
+def envelope_to_domain(envelope: Mapping[str, Any]) -> Event:
+    """Validate a decoded envelope against the contract and translate it (raises ContractError)."""
+    return to_domain(parse_event_dict(dict(envelope)))

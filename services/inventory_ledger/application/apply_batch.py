@@ -128,11 +128,11 @@ async def _apply(
 ) -> BatchResult:
     work = _Work(letters=list(dead_letters))
     fresh = await _skip_processed(uow, batch, work)
-    doc_keys = sorted({key for item in fresh for key in affected_documents(item.event)})
+    doc_keys = sorted({key for item, _ in fresh for key in affected_documents(item.event)})
     documents: dict[DocumentKey, DocumentState] = dict(await uow.lock_documents(doc_keys))
     changed: dict[DocumentKey, DocumentState] = {}
     claims: list[Claim] = []
-    for item in fresh:
+    for item, digest in fresh:
         try:
             posting = post(item.event, documents)
         except EventRejectedError as exc:
@@ -142,7 +142,8 @@ async def _apply(
             documents[state.key] = changed[state.key] = state
         work.transactions.extend(posting.transactions)
         work.applied.append(item.event.event_id)
-        claims.append(_claim(item.event))
+        event = item.event
+        claims.append(Claim(event.event_id, event.event_type, digest, event.occurred_at))
 
     changes = await _balance_changes(uow, work.transactions)
     await uow.save_documents([changed[key] for key in sorted(changed)])
@@ -161,16 +162,16 @@ async def _apply(
 
 async def _skip_processed(
     uow: LedgerUnitOfWork, batch: Sequence[Inbound], work: _Work
-) -> list[Inbound]:
-    """Events not processed before (first occurrence wins within the batch, too)."""
+) -> list[tuple[Inbound, bytes]]:
+    """Events not processed before, with their fingerprints (first occurrence in the batch wins)."""
     seen = dict(await uow.processed([item.event.event_id for item in batch]))
-    fresh: list[Inbound] = []
+    fresh: list[tuple[Inbound, bytes]] = []
     for item in batch:
         event_id, digest = item.event.event_id, fingerprint(item.event)
         known = seen.get(event_id)
         if known is None:
             seen[event_id] = digest
-            fresh.append(item)
+            fresh.append((item, digest))
         elif known == digest:
             work.duplicates.append(event_id)
         else:
@@ -180,10 +181,6 @@ async def _skip_processed(
                 f"event_id {event_id!r} was already processed with different content",
             )
     return fresh
-
-
-def _claim(event: Event) -> Claim:
-    return Claim(event.event_id, event.event_type, fingerprint(event), event.occurred_at)
 
 
 async def _balance_changes(
