@@ -38,7 +38,7 @@ def _schema(
     name: str, model: type[BaseModel], mode: Literal["validation", "serialization"]
 ) -> dict[str, Any]:
     schema = model.model_json_schema(mode=mode)
-    return {"$schema": _DRAFT, "$id": f"urn:inventory-contracts:{name}", **schema}
+    return {"$schema": _DRAFT, "$id": f"urn:inventory-contracts:{name}:v{SCHEMA_VERSION}", **schema}
 
 
 def generated_documents() -> dict[str, str]:

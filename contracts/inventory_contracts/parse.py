@@ -5,6 +5,9 @@ raw bytes before any parsing, so a 20 000-deep document costs one regex pass and
 a recursive parser), JSON syntax, the envelope's ``event_type`` and ``schema_version``, then the
 event type's model. JSON is parsed by the standard library with ``parse_float=Decimal`` so a
 JSON number like ``0.1`` arrives as exactly ``Decimal("0.1")`` (orjson would give a float).
+
+An unknown ``event_type`` is reported as such whatever its ``schema_version``: versions are
+per event type, so a newer version is only meaningful for a type this contract knows.
 """
 
 from __future__ import annotations

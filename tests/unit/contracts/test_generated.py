@@ -16,7 +16,7 @@ from inventory_contracts.examples import (
     INBOUND_EXAMPLES,
 )
 from inventory_contracts.generate import CONTRACTS_DIR, generated_documents, main, stale_documents
-from tests.unit.contracts import test_rules
+from tests.unit.contracts import test_adjustments
 
 pytestmark = pytest.mark.unit
 
@@ -163,11 +163,11 @@ def test_published_adjustment_rules_agree_with_the_parser_when_jsonschema_is_ins
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads(_documents()["schemas/adjustment.posted.v1.json"])
     validator = jsonschema.Draft202012Validator(schema)
-    valid = test_rules.test_valid_adjustment_shapes.pytestmark[0].args[1]
-    invalid = test_rules.test_invalid_adjustment_shapes.pytestmark[0].args[1]
+    valid = test_adjustments.test_valid_adjustment_shapes.pytestmark[0].args[1]
+    invalid = test_adjustments.test_invalid_adjustment_shapes.pytestmark[0].args[1]
     not_expressible = "must be given on all produced lines or none"
     for case in [*valid, *invalid]:
-        document = json.loads(json.dumps(test_rules._adjustment(*case[:3])))
+        document = json.loads(json.dumps(test_adjustments._adjustment(*case[:3])))
         message = _rejection(document)
         if message is None:
             assert validator.is_valid(document)
