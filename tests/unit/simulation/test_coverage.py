@@ -31,15 +31,19 @@ def test_every_adjustment_kind_with_its_shape(valid: list[SimulatedMessage]) -> 
         kind, consumed, produced = data["kind"], data["consumed"], data["produced"]
         kinds[kind] += 1
         if kind in {"increase", "beginning_balance"}:
-            assert not consumed and produced
+            assert not consumed
+            assert produced
             assert all("unit_cost" in line for line in produced)
         elif kind == "decrease":
-            assert consumed and not produced
+            assert consumed
+            assert not produced
         elif kind == "assembly":
-            assert consumed and len(produced) == 1
+            assert consumed
+            assert len(produced) == 1
         else:
             assert kind == "division"
-            assert len(consumed) == 1 and len(produced) >= 2
+            assert len(consumed) == 1
+            assert len(produced) >= 2
     assert set(kinds) == {"increase", "decrease", "beginning_balance", "assembly", "division"}
     produced = [line for d in _data(valid, "adjustment.posted") for line in d["produced"]]
     assert any("cost_share" in line for line in produced), "no division with cost_share"
@@ -52,7 +56,8 @@ def test_purchasing_variety(valid: list[SimulatedMessage]) -> None:
         all("unit_cost" in line for line in r["lines"]) for r in receipts if "po_id" not in r
     )
     bills = _data(valid, "purchase.opened")
-    assert any("freight" in b for b in bills) and any("freight" not in b for b in bills)
+    assert any("freight" in b for b in bills)
+    assert any("freight" not in b for b in bills)
     ordered: dict[tuple[str, str], Decimal] = {}
     for data in _data(valid, "purchase_order.opened") + _data(valid, "purchase_order.changed"):
         for line in data["lines"]:
@@ -65,7 +70,8 @@ def test_purchasing_variety(valid: list[SimulatedMessage]) -> None:
                 received[key] = received.get(key, Decimal(0)) + Decimal(line["qty"])
     over = [k for k, q in received.items() if k in ordered and q > ordered[k]]
     partial = [k for k, q in received.items() if k in ordered and q < ordered[k]]
-    assert over and partial
+    assert over, "no over-receipt"
+    assert partial, "no partial receipt"
 
 
 def test_bills_differ_from_estimates(valid: list[SimulatedMessage]) -> None:
