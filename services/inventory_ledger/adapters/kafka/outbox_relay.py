@@ -12,6 +12,10 @@ Invariants:
   a Kafka failure keeps the lock (no other instance would do better), a lost database
   connection gives it up.
 * ``stop()`` lets the in-flight batch finish (send, flush, mark), then closes everything.
+
+A holder whose session dies while its batch is on the wire may still deliver that batch while
+the new holder sends the same rows: duplicates, possibly interleaved for one batch, never a
+loss (subscribers keep the highest version; without Kafka transactions there is no fencing).
 """
 
 from __future__ import annotations
@@ -25,13 +29,14 @@ import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
 
+from inventory_ledger.adapters.kafka.producer import start_idempotent_producer, stop_quietly
 from inventory_ledger.adapters.kafka.publish import publish_batch
+from inventory_ledger.adapters.kafka.relay_lock import RelayLock
 from inventory_ledger.adapters.kafka.relay_sources import (
     DeadLetterSource,
     OutboxSource,
     RelaySource,
 )
-from inventory_ledger.adapters.postgres import queries
 
 __all__ = ["OutboxRelay", "PublishFailedError"]
 
@@ -63,7 +68,7 @@ class OutboxRelay:
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be >= 1")
-        self._dsn = dsn
+        self._lock = RelayLock(dsn, name, statement_timeout_ms)
         self._bootstrap = bootstrap_servers
         self._sources: Sequence[RelaySource] = (
             OutboxSource(topic=balance_changed_topic),
@@ -73,12 +78,9 @@ class OutboxRelay:
         self._poll_interval_s = poll_interval_s
         self._send_timeout_s = send_timeout_s
         self._backoff = (backoff_initial_s, backoff_max_s)
-        self._statement_timeout_ms = statement_timeout_ms
         self._producer_options = dict(producer_options or {})
         self._name = name
-        self._conn: asyncpg.Connection | None = None
         self._producer: AIOKafkaProducer | None = None
-        self._active = False
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -87,12 +89,8 @@ class OutboxRelay:
 
     @property
     def active(self) -> bool:
-        """Whether this instance holds the relay lock (the others stand by).
-
-        The lock lives as long as the session: a closed connection means it is gone, even
-        before the loop notices on its next statement.
-        """
-        return self._active and self._conn is not None and not self._conn.is_closed()
+        """Whether this instance holds the relay lock (the others stand by)."""
+        return self._lock.held
 
     async def start(self) -> None:
         """Run the loop as a background task (idempotent)."""
@@ -131,7 +129,7 @@ class OutboxRelay:
                 except Exception as exc:
                     self.last_error = f"{type(exc).__name__}: {exc}"
                     _log.error("outbox relay pass failed; retrying", error=self.last_error,
-                               retry_in_s=delay, active=self._active)  # fmt: skip
+                               retry_in_s=delay, active=self.active)  # fmt: skip
                     await self._reset(exc)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._stopping.wait(), delay)
@@ -149,46 +147,28 @@ class OutboxRelay:
         self._wake.clear()
 
     async def _acquire(self) -> bool:
-        """Connect if needed and try to take the relay lock; start the producer when active."""
-        if self._conn is None or self._conn.is_closed():
-            self._active = False
-            self._conn = await asyncpg.connect(
-                self._dsn,
-                timeout=10,
-                server_settings={
-                    "application_name": self._name,
-                    "statement_timeout": str(self._statement_timeout_ms),
-                },
-            )
-        if not self._active:
-            self._active = bool(await self._conn.fetchval(queries.OUTBOX_RELAY_TRY_LOCK))
-            if not self._active:
-                return False
-            _log.info("outbox relay is the active one", relay=self._name)
+        """Take (or keep) the relay lock; start the producer when active, drop it when not."""
+        if not await self._lock.try_acquire():
+            await self._stop_producer()
+            return False
         if self._producer is None:
-            producer = AIOKafkaProducer(
-                bootstrap_servers=self._bootstrap,
-                client_id=self._name,
-                enable_idempotence=True,
-                acks="all",
-                **self._producer_options,
+            self._producer = await start_idempotent_producer(
+                self._bootstrap, self._name, self._producer_options
             )
-            self._producer = producer  # set first so _reset stops it if start() fails
-            await producer.start()
         return True
 
     async def _relay_pass(self) -> bool:
         """Relay one batch of each source; True if a source had a full batch (more waiting)."""
-        assert self._conn is not None
         assert self._producer is not None
+        conn = self._lock.conn
         more = False
         for source in self._sources:
-            batch = await source.unpublished(self._conn, self._batch_size)
+            batch = await source.unpublished(conn, self._batch_size)
             if not batch:
                 continue
             result = await publish_batch(self._producer, source.topic, batch, self._send_timeout_s)
             if result.acked:
-                await source.mark_published(self._conn, result.acked)
+                await source.mark_published(conn, result.acked)
             _log.debug("relayed", source=source.name, acked=len(result.acked))
             if result.failed:
                 row_id, error = result.failed[0]
@@ -200,33 +180,19 @@ class OutboxRelay:
         return more
 
     async def _reset(self, exc: BaseException) -> None:
-        """After a failure: a new producer next time; a new connection if the old one broke."""
-        await self._stop_producer()
+        """After a failure: a new producer unless it merely refused rows; a new connection if
+        the old one broke (which also gave up the lock)."""
+        if not isinstance(exc, PublishFailedError):
+            await self._stop_producer()
         lost = isinstance(exc, asyncpg.PostgresConnectionError | asyncpg.InterfaceError)
-        lost = lost or isinstance(exc, ConnectionError)
-        if self._conn is not None and (lost or self._conn.is_closed()):
-            self._conn.terminate()
-            self._conn, self._active = None, False
+        if lost or isinstance(exc, ConnectionError):
+            self._lock.drop()
 
     async def _stop_producer(self) -> None:
         producer, self._producer = self._producer, None
         if producer is not None:
-            try:
-                await asyncio.wait_for(producer.stop(), self._send_timeout_s)
-            except Exception as exc:  # already failing; a clean stop is best effort
-                _log.warning("producer did not stop cleanly", error=repr(exc))
+            await stop_quietly(producer, self._send_timeout_s)
 
     async def _close(self) -> None:
         await self._stop_producer()
-        conn, self._conn = self._conn, None
-        if conn is not None and not conn.is_closed():
-            try:
-                if self._active:
-                    await conn.execute(queries.OUTBOX_RELAY_UNLOCK)
-                await conn.close(timeout=5)
-            except Exception as exc:  # closing anyway: the lock dies with the session
-                _log.warning("relay connection did not close cleanly", error=repr(exc))
-                conn.terminate()
-        if self._active:
-            _log.info("outbox relay released the lock", relay=self._name)
-        self._active = False
+        await self._lock.release()
