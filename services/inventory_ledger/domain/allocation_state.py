@@ -1,0 +1,127 @@
+"""The working state of one item's allocation at a moment, and the moves that change it.
+
+Mutable on purpose and private to the allocation modules: a run copies a checkpoint into an
+:class:`AllocationState`, processes steps in moment order, and hands back the new rows.
+Rows are merged per (step, usage, lot), so the same steps always give the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .allocation import Allocation, CostingMethod, GiveBack, Supply
+from .item import ZERO
+from .moment import Moment
+from .usage import Usage
+
+__all__ = ["AllocationState", "Piece"]
+
+Piece = tuple[Moment, str, str]
+"""(step moment, usage id, lot id): one allocation row's identity."""
+
+
+@dataclass(slots=True)
+class AllocationState:
+    """Free quantity per lot, pending usage, net allocation pieces and serial holders.
+
+    ``first`` is each lot's first availability (its FIFO/LIFO place); ``pieces`` the net
+    quantity each allocation row still holds after give-backs; ``holders`` the lot each
+    in-stock serial sits in.
+    """
+
+    method: CostingMethod
+    mfr: Mapping[str, str | None]
+    usages: Mapping[str, Usage]
+    free: dict[str, Decimal] = field(default_factory=dict)
+    first: dict[str, Moment] = field(default_factory=dict)
+    pending: dict[str, Decimal] = field(default_factory=dict)
+    pending_serials: dict[str, list[str]] = field(default_factory=dict)
+    pieces: dict[Piece, Decimal] = field(default_factory=dict)
+    piece_serials: dict[Piece, list[str]] = field(default_factory=dict)
+    holders: dict[str, str] = field(default_factory=dict)
+    allocations: list[Allocation] = field(default_factory=list)
+    givebacks: list[GiveBack] = field(default_factory=list)
+    _rows: dict[tuple[str, str], tuple[Decimal, list[str]]] = field(default_factory=dict)
+
+    def supply(self, step: Supply) -> None:
+        """A lot gained quantity: make it free, then let pending usage draw from it."""
+        self.add_free(step.lot_id, step.qty, step.serials, step.at)
+        self.fill_pending({step.lot_id}, step.at)
+
+    def add_free(self, lot: str, qty: Decimal, serials: Iterable[str], at: Moment) -> None:
+        """``qty`` of ``lot`` (holding ``serials``) became free at ``at``."""
+        self.free[lot] = self.free.get(lot, ZERO) + qty
+        self.first.setdefault(lot, at)
+        self.holders.update(dict.fromkeys(serials, lot))
+
+    def use(self, usage: Usage) -> None:
+        """A usage happened: draw what the lots can give now, keep the rest pending."""
+        self.pending[usage.usage_id] = usage.qty
+        if usage.serials:
+            self.pending_serials[usage.usage_id] = list(usage.serials)
+        self._serve(usage.usage_id, None)
+        self.end_step(usage.at)
+
+    def fill_pending(self, lots: set[str], at: Moment) -> None:
+        """Pending usages, oldest first, draw from ``lots`` (which just gained quantity)."""
+        for usage_id in sorted(self.pending, key=lambda u: self.usages[u].at):
+            self._serve(usage_id, lots)
+        self.end_step(at)
+
+    def end_step(self, at: Moment) -> None:
+        """Turn what the step drew into allocation rows (one per usage and lot)."""
+        for (usage_id, lot), (qty, serials) in sorted(self._rows.items()):
+            row = Allocation(at, usage_id, lot, qty, tuple(serials))
+            self.allocations.append(row)
+            self.pieces[at, usage_id, lot] = qty
+            self.piece_serials[at, usage_id, lot] = list(serials)
+        self._rows.clear()
+
+    def newest_first(self, pieces: Iterable[Piece]) -> list[Piece]:
+        """``pieces`` most recently allocated first: later step first; within one step, the
+        reverse of the order the step drew in (later usage, then later lot in method order).
+        """
+        ordered = sorted(pieces, key=lambda p: (self.first[p[2]], p[2]))
+        if self.method is CostingMethod.FIFO:
+            ordered.reverse()
+        return sorted(ordered, key=lambda p: (p[0], self.usages[p[1]].at), reverse=True)
+
+    def _serve(self, usage_id: str, lots: set[str] | None) -> None:
+        usage = self.usages[usage_id]
+        for serial in list(self.pending_serials.get(usage_id, ())):
+            lot = self.holders.get(serial)
+            if lot is not None and (lots is None or lot in lots) and self.free[lot] > ZERO:
+                self.pending_serials[usage_id].remove(serial)
+                del self.holders[serial]
+                self._take(usage_id, lot, Decimal(1), serial)
+        generic = self.pending.get(usage_id, ZERO) - len(self.pending_serials.get(usage_id, ()))
+        for lot in self._candidates(usage, lots):
+            if generic <= ZERO:
+                break
+            take = min(generic, self.free[lot])
+            self._take(usage_id, lot, take, None)
+            generic -= take
+
+    def _candidates(self, usage: Usage, lots: set[str] | None) -> list[str]:
+        found = [
+            lot
+            for lot, free in self.free.items()
+            if free > ZERO
+            and (lots is None or lot in lots)
+            and (usage.mfr_lot is None or self.mfr.get(lot) == usage.mfr_lot)
+        ]
+        found.sort(key=lambda lot: (self.first[lot], lot))
+        return found[::-1] if self.method is CostingMethod.LIFO else found
+
+    def _take(self, usage_id: str, lot: str, qty: Decimal, serial: str | None) -> None:
+        self.free[lot] -= qty
+        left = self.pending[usage_id] - qty
+        if left > ZERO:
+            self.pending[usage_id] = left
+        else:
+            del self.pending[usage_id]
+            self.pending_serials.pop(usage_id, None)
+        had, serials = self._rows.get((usage_id, lot), (ZERO, []))
+        self._rows[usage_id, lot] = (had + qty, [*serials, *([serial] if serial else [])])

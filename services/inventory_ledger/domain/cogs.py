@@ -1,0 +1,60 @@
+"""The COGS journal: what each event changed in each usage's cost of goods, and why.
+
+COGS itself is derived (Σ net allocation * current unit cost); the journal records its
+*changes* so downstream accounting sees every movement: an allocation (units drawn, given
+back) or a revaluation (a lot already used was re-costed: bill, job close, cost flowing in).
+Like the quantity ledger, only differences are posted, so Σ entries per (usage, lot) equals
+the current COGS of that pair whatever the arrival order (checked by reconciliation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from .item import ZERO
+
+__all__ = ["CogsCause", "CogsEntry", "Valuation", "journal"]
+
+Valuation = Mapping[tuple[str, str], tuple[Decimal, Decimal]]
+"""(usage id, lot id) → (net allocated qty, lot unit cost)."""
+
+
+class CogsCause(StrEnum):
+    """Why a COGS amount changed."""
+
+    ALLOCATION = "allocation"
+    REVALUATION = "revaluation"
+
+
+@dataclass(frozen=True, slots=True)
+class CogsEntry:
+    """``amount`` added to the COGS of ``usage_id`` for goods of ``lot_id`` by ``event_id``.
+
+    A revaluation is the COGS adjustment of issue 6: old quantity * (new - old unit cost);
+    an allocation is the change of quantity * the new unit cost. Invariant: ``amount != 0``.
+    """
+
+    usage_id: str
+    lot_id: str
+    amount: Decimal
+    cause: CogsCause
+    event_id: str
+    occurred_at: datetime
+
+
+def journal(
+    before: Valuation, after: Valuation, event_id: str, occurred_at: datetime
+) -> Iterator[CogsEntry]:
+    """The entries that take the COGS of every (usage, lot) from ``before`` to ``after``."""
+    for key in sorted({*before, *after}):
+        old_qty, old_cost = before.get(key, (ZERO, ZERO))
+        new_qty, new_cost = after.get(key, (ZERO, ZERO))
+        revalued = old_qty * (new_cost - old_cost)
+        moved = (new_qty - old_qty) * new_cost
+        for amount, cause in ((revalued, CogsCause.REVALUATION), (moved, CogsCause.ALLOCATION)):
+            if amount != ZERO:
+                yield CogsEntry(key[0], key[1], amount, cause, event_id, occurred_at)
