@@ -73,7 +73,10 @@ class DocumentState:
 
     def line(self, key: LineKey) -> LineState:
         """The state of one line; a line never heard of is empty."""
-        return next((line for line in self.lines if line.key == key), LineState(key))
+        for line in self.lines:
+            if line.key.line_id == key.line_id and line.key == key:  # cheap test first
+                return line
+        return LineState(key)
 
 
 def plan(
@@ -91,9 +94,10 @@ def plan(
         }
         for key, line in lines.items():
             if key.role is role and key not in listed and line.listed:
-                lines[key] = replace(line, ordered=ZERO)
+                lines[key] = LineState(key, line.item, ZERO, line.fulfilled)
         for key, (item, qty) in listed.items():
-            lines[key] = replace(lines.get(key, LineState(key)), item=item, ordered=qty)
+            fulfilled = lines[key].fulfilled if key in lines else ZERO
+            lines[key] = LineState(key, item, qty, fulfilled)
     return replace(document, opened=True, lines=_sorted(lines.values()))
 
 
@@ -108,8 +112,8 @@ def fulfil(
         return replace(document, unassigned=unassigned)
     key = LineKey(document.key, role, line_id)
     line = document.line(key)
-    others = (other for other in document.lines if other.key != key)
-    updated = replace(line, fulfilled=line.fulfilled + qty)
+    updated = LineState(key, line.item, line.ordered, line.fulfilled + qty)
+    others = (other for other in document.lines if other is not line)
     return replace(document, lines=_sorted((*others, updated)))
 
 
@@ -127,17 +131,22 @@ def contributions(document: DocumentState) -> dict[tuple[LineKey, ItemKey], Deci
     """
     if not document.opened or document.status is not DocumentStatus.OPEN:
         return {}
-    remaining = {line.key: line.open_qty for line in document.lines if line.item is not None}
-    items = {line.key: line.item for line in document.lines if line.item is not None}
+    listed = [(line.key, line.item) for line in document.lines if line.item is not None]
+    remaining = {line.key: line.open_qty for line in document.lines}
     for pool in document.unassigned:
         left = pool.qty
-        for key in sorted(remaining):
-            if key.role is pool.role and items[key] == pool.item and left > ZERO:
+        for key, item in listed:  # lines are kept in key order
+            if left > ZERO and key.role is pool.role and item == pool.item:
                 take = min(left, remaining[key])
                 remaining[key] -= take
                 left -= take
-    return {(key, items[key]): key.role.sign * qty for key, qty in remaining.items() if qty != ZERO}
+    return {
+        (key, item): key.role.sign * remaining[key]
+        for key, item in listed
+        if remaining[key] != ZERO
+    }
 
 
 def _sorted(lines: Iterable[LineState]) -> tuple[LineState, ...]:
-    return tuple(sorted(lines, key=lambda line: line.key))
+    # one document's lines: (role, line_id) orders them as LineKey does, only cheaper
+    return tuple(sorted(lines, key=lambda line: (line.key.role, line.key.line_id)))

@@ -31,7 +31,7 @@ from .document import (
     fulfil,
     plan,
 )
-from .document_line import DocumentKey, DocumentKind, LineRole
+from .document_line import DocumentKey, DocumentKind, LineKey, LineRole
 from .events import (
     AdjustmentPosted,
     Event,
@@ -169,7 +169,7 @@ def _differences(
     event: Event, before: DocumentState, after: DocumentState
 ) -> Iterator[Transaction]:
     old, new = contributions(before), contributions(after)
-    for line, item in sorted({*old, *new}):
+    for line, item in sorted({*old, *new}, key=_line_order):
         qty = new.get((line, item), ZERO) - old.get((line, item), ZERO)
         if qty != ZERO:
             yield Transaction(
@@ -181,3 +181,9 @@ def _differences(
                 document=str(line.document),
                 document_line=line.label,
             )
+
+
+def _line_order(key: tuple[LineKey, ItemKey]) -> tuple[str, str, str, str]:
+    """Deterministic transaction order within one document (cheaper than dataclass order)."""
+    line, item = key
+    return (line.role, line.line_id, item.lic, item.location)
