@@ -8,6 +8,7 @@ ConfigMap/Secret keys and the docs name exactly these fields.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,7 +51,63 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="INVENTORY_", extra="ignore")
 
-    kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092")
+    # --- Kafka: connection (aiokafka's security options) --------------------------------------
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092", description="Comma-separated host:port list of brokers."
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", description="aiokafka security_protocol."
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        default=None, description="SASL mechanism when the protocol is SASL_*."
+    )
+    kafka_sasl_username: str | None = Field(default=None, description="SASL user name.")
+    kafka_sasl_password: SecretStr | None = Field(default=None, description="SASL password.")
+    kafka_ssl_cafile: Path | None = Field(
+        default=None, description="CA bundle (PEM) that signed the brokers' certificates."
+    )
+    kafka_ssl_certfile: Path | None = Field(default=None, description="Client cert (PEM, mTLS).")
+    kafka_ssl_keyfile: Path | None = Field(default=None, description="Client key (PEM, mTLS).")
+    # --- Kafka: topics and consumption -----------------------------------------------------
+    topic_purchasing: str = Field(default="purchasing.v1", description="Inbound topic.")
+    topic_sales: str = Field(default="sales.v1", description="Inbound topic.")
+    topic_shipping: str = Field(default="shipping.v1", description="Inbound topic.")
+    topic_jobs: str = Field(default="jobs.v1", description="Inbound topic.")
+    topic_adjustments: str = Field(default="adjustments.v1", description="Inbound topic.")
+    topic_balance_changed: str = Field(
+        default="inventory.balance-changed.v1", description="Outbound balance_changed topic."
+    )
+    topic_dead_letter: str = Field(
+        default="inventory.dead-letter.v1", description="Outbound dead-letter topic."
+    )
+    consumer_group: str = Field(default="inventory-ledger", description="Kafka consumer group.")
+    batch_max_records: int = Field(
+        default=500, ge=1, le=10_000, description="Most records applied in one DB transaction."
+    )
+    batch_timeout_ms: int = Field(
+        default=200, ge=1, description="Longest wait to fill a batch before applying it."
+    )
+    max_poll_interval_ms: int = Field(
+        default=300_000, description="Kafka max.poll.interval.ms; a batch must finish sooner."
+    )
+    retry_max_s: float = Field(
+        default=120.0,
+        description="How long a batch is retried in place (DB down) before it is redelivered.",
+    )
+    shutdown_timeout_s: float = Field(
+        default=30.0, description="SIGTERM: finish the batch, flush the outbox, exit within this."
+    )
+    # --- outbox relay ----------------------------------------------------------------------
+    relay_batch_size: int = Field(default=500, ge=1, description="Outbox rows sent per pass.")
+    relay_poll_interval_s: float = Field(
+        default=1.0, description="Idle poll of the outbox (a commit also wakes the relay)."
+    )
+    # --- PostgreSQL ------------------------------------------------------------------------
+    db_pool_min_size: int = Field(default=1, ge=0, description="asyncpg pool minimum size.")
+    db_pool_max_size: int = Field(default=10, ge=1, description="asyncpg pool maximum size.")
+    db_statement_timeout_ms: int = Field(
+        default=60_000, description="statement_timeout of the service's sessions."
+    )
     database_url: SecretStr = Field(
         default=SecretStr("postgresql://ledger_app:ledger_app@127.0.0.1:55432/inventory"),
         description="DSN of the application role (INSERT/SELECT on the ledger).",
@@ -63,5 +120,41 @@ class Settings(BaseSettings):
         default="ledger_app",
         description="Role the service runs as; migrations grant it least privilege.",
     )
-    log_level: str = Field(default="INFO")
-    log_format: str = Field(default="json", description="json or console")
+    # --- logging ---------------------------------------------------------------------------
+    log_level: str = Field(default="INFO", description="Level of the service's logs.")
+    log_format: Literal["json", "console"] = Field(
+        default="json", description="json (one object per line) or console (for people)."
+    )
+
+    @property
+    def inbound_topics(self) -> tuple[str, ...]:
+        """The five inbound topics, in contracts.md order."""
+        return (
+            self.topic_purchasing,
+            self.topic_sales,
+            self.topic_shipping,
+            self.topic_jobs,
+            self.topic_adjustments,
+        )
+
+    def kafka_options(self) -> dict[str, Any]:
+        """aiokafka connection options (security included) shared by consumer and producers."""
+        options: dict[str, Any] = {
+            "bootstrap_servers": self.kafka_bootstrap_servers,
+            "security_protocol": self.kafka_security_protocol,
+        }
+        if self.kafka_security_protocol.startswith("SASL"):
+            options["sasl_mechanism"] = self.kafka_sasl_mechanism or "PLAIN"
+            options["sasl_plain_username"] = self.kafka_sasl_username
+            options["sasl_plain_password"] = (
+                self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else None
+            )
+        if self.kafka_security_protocol.endswith("SSL"):
+            from aiokafka.helpers import create_ssl_context
+
+            options["ssl_context"] = create_ssl_context(
+                cafile=str(self.kafka_ssl_cafile) if self.kafka_ssl_cafile else None,
+                certfile=str(self.kafka_ssl_certfile) if self.kafka_ssl_certfile else None,
+                keyfile=str(self.kafka_ssl_keyfile) if self.kafka_ssl_keyfile else None,
+            )
+        return options
