@@ -15,6 +15,17 @@ MILLI = 1000
 
 def qty(milli: int) -> str:
     """``2500`` → ``"2.5"``, ``3000`` → ``"3"``; only positive quantities reach the wire."""
+    text = _QTY.get(milli)
+    if text is None:
+        text = _QTY[milli] = _format_qty(milli)
+    return text
+
+
+_QTY: dict[int, str] = {}
+"""Formatted quantities; a run uses a few thousand distinct values over and over."""
+
+
+def _format_qty(milli: int) -> str:
     if milli <= 0:
         raise ValueError(f"quantity must be positive, got {milli} thousandths")
     whole, frac = divmod(milli, MILLI)

@@ -13,6 +13,7 @@ from .config import SimulationConfig
 from .jsonl import write_jsonl
 from .kafka import publish
 from .pacing import paced, progress_bar
+from .parallel import write_jsonl_parallel
 from .stream import generate
 
 __all__ = ["simulate"]
@@ -67,6 +68,9 @@ def simulate(
             asyncio.run(publish(generate(config), kafka, rate=rate, progress=advance))
     if out is not None and str(out) != "-":
         with progress_bar(events, f"write {out}") as advance:
-            write_jsonl(paced(generate(config), rate), out, advance)
+            if rate is None:  # one process per location; same bytes as the serial path
+                write_jsonl_parallel(config, out, advance)
+            else:
+                write_jsonl(paced(generate(config), rate), out, advance)
     elif kafka is None or out is not None:
         write_jsonl(paced(generate(config), rate), sys.stdout.buffer)

@@ -4,6 +4,10 @@ Each business document (a PO, an order, a job, ...) is a generator that emits ev
 the :class:`Context` at the current business time and then yields how many seconds to wait
 until its next step. New documents arrive at random during business hours. The engine yields
 events strictly in business-time order; :mod:`.interleave` later decides the delivery order.
+
+One context runs one *site*: a location with its own stock, document numbering (``PO-01-…``)
+and serial/lot numbering. Sites share the catalog, vendors and customers but no state, so
+each runs independently (and can run in its own process, see :mod:`.parallel`).
 """
 
 from __future__ import annotations
@@ -48,11 +52,16 @@ def uuid4_from(rng: random.Random) -> str:
 class Context:
     """Everything a document process may touch: randomness, master data, stock, the clock."""
 
-    def __init__(self, rng: Chance, catalog: Catalog, topics: TopicNames, start: datetime) -> None:
+    def __init__(
+        self, rng: Chance, catalog: Catalog, topics: TopicNames, start: datetime, site: int = 0
+    ) -> None:
         self.rng = rng
         self.catalog = catalog
         self.topics = topics
-        self.stock = Stock()
+        self.site = site
+        self.home = catalog.locations[site]
+        self._tag = f"{site + 1:02d}"
+        self.stock = Stock(self._tag)
         self.now = 0.0
         self.purchased = catalog.purchased
         self.kits = catalog.kits
@@ -66,17 +75,14 @@ class Context:
         self.out: list[Emitted] = []
 
     def new_id(self, prefix: str) -> str:
-        """The next document id of a kind: ``PO-000001``, ``SO-000001``, ..."""
+        """The site's next document id of a kind: ``PO-01-000001``, ``SO-02-000001``, ..."""
         n = self._ids.get(prefix, 0) + 1
         self._ids[prefix] = n
-        return f"{prefix}-{n:06d}"
+        return f"{prefix}-{self._tag}-{n:06d}"
 
     def location(self) -> str:
-        """A location, the first (``main``) most often."""
-        locations = self.catalog.locations
-        if len(locations) == 1 or self.rng.random() < 0.55:
-            return locations[0]
-        return self.rng.choice(locations[1:])
+        """Where a document of this site happens: the site's own location."""
+        return self.home
 
     def amount(self, item: Item, lo_units: int, hi_units: int) -> int:
         """A quantity in thousandths between the bounds (units), a multiple of the item's step."""

@@ -12,14 +12,16 @@ from __future__ import annotations
 import random
 import uuid
 from collections import deque
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import orjson
 
 from .config import Envelope, Fault, SimulatedMessage
 
-__all__ = ["inject_faults"]
+__all__ = ["inject_faults", "malformed_message"]
+
+_T = TypeVar("_T")
 
 _HISTORY = 2_000
 _DEFAULT_BASE: Envelope = {
@@ -27,7 +29,7 @@ _DEFAULT_BASE: Envelope = {
     "event_type": "order.cancelled",
     "schema_version": 1,
     "occurred_at": "2026-01-05T08:00:00+00:00",
-    "data": {"order_id": "SO-000000"},
+    "data": {"order_id": "SO-01-000000"},
 }
 
 
@@ -94,37 +96,45 @@ def _malformed(rng: random.Random, base: Envelope) -> tuple[Fault, bytes]:
 
 
 def inject_faults(
-    valid: Iterator[SimulatedMessage],
+    valid: Iterator[_T],
     rng: random.Random,
     total: int,
     duplicates: int,
     malformed: int,
-) -> Iterator[SimulatedMessage]:
-    """``total`` messages: ``duplicates`` and ``malformed`` faults among fresh valid ones."""
-    history: deque[SimulatedMessage] = deque(maxlen=_HISTORY)
+    *,
+    duplicate: Callable[[_T], _T],
+    malform: Callable[[random.Random, _T | None], _T],
+) -> Iterator[_T]:
+    """``total`` records: ``duplicates`` and ``malformed`` faults among fresh valid ones.
+
+    Generic over the record so that the same draws give the same stream whether records are
+    messages (:func:`~.stream.generate`) or already-encoded JSONL lines (:mod:`.parallel`):
+    ``duplicate`` re-sends a record, ``malform`` derives a broken one from the last valid one.
+    """
+    history: deque[_T] = deque(maxlen=_HISTORY)
     fresh = total - duplicates - malformed
     for remaining in range(total, 0, -1):
         slot = rng.randrange(remaining)
         if slot < duplicates and history:
             duplicates -= 1
-            original = history[rng.randrange(len(history))]
-            yield SimulatedMessage(original.topic, original.key, original.value, "duplicate")
+            yield duplicate(history[rng.randrange(len(history))])
         elif duplicates <= slot < duplicates + malformed or (slot < duplicates and not fresh):
             if slot < duplicates:  # a duplicate was due before anything valid existed
                 duplicates -= 1
             else:
                 malformed -= 1
-            yield _malformed_message(rng, history[-1] if history else None)
+            yield malform(rng, history[-1] if history else None)
         else:  # a fresh event (also when a duplicate is due but nothing was sent yet)
             fresh -= 1
-            message = next(valid)
-            history.append(message)
-            yield message
+            record = next(valid)
+            history.append(record)
+            yield record
 
 
-def _malformed_message(rng: random.Random, base: SimulatedMessage | None) -> SimulatedMessage:
+def malformed_message(rng: random.Random, base: SimulatedMessage | None) -> SimulatedMessage:
+    """A malformed record derived from ``base`` (same topic and key), or from a stock event."""
     if base is None or not isinstance(base.value, dict):
         fault, raw = _malformed(rng, _DEFAULT_BASE)
-        return SimulatedMessage("sales.v1", "SO-000000", raw, fault)
+        return SimulatedMessage("sales.v1", "SO-01-000000", raw, fault)
     fault, raw = _malformed(rng, base.value)
     return SimulatedMessage(base.topic, base.key, raw, fault)

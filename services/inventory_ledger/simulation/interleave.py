@@ -17,7 +17,10 @@ from collections.abc import Iterable, Iterator
 from .config import SimulatedMessage
 from .engine import HOUR, Emitted
 
-__all__ = ["interleave"]
+__all__ = ["Delivered", "interleave"]
+
+Delivered = tuple[float, SimulatedMessage]
+"""(delivery time in business seconds, record), in delivery order."""
 
 _JITTER_S = 30.0
 _MEAN_BETWEEN_OUTAGES_S = 12 * HOUR
@@ -42,18 +45,18 @@ class _Lane:
 
 def interleave(
     events: Iterable[Emitted], rng: random.Random, max_lag_s: float
-) -> Iterator[SimulatedMessage]:
+) -> Iterator[Delivered]:
     """Reorder business-time-ordered events into delivery order (streaming, bounded buffer).
 
     An event is released once business time has passed its arrival time: every later event
     arrives no earlier than its own business time, so nothing can still overtake it.
     """
     if max_lag_s <= 0:
-        for _, message in events:
-            yield message
+        yield from events
         return
     lanes: dict[str, _Lane] = {}
     pending: list[tuple[float, int, SimulatedMessage]] = []
+    released: tuple[float, int, SimulatedMessage]
     push, pop, draw = heapq.heappush, heapq.heappop, rng.random
     jitter = min(_JITTER_S, max_lag_s)
     for seq, (t, message) in enumerate(events):
@@ -68,6 +71,8 @@ def interleave(
         lane.last = arrival
         push(pending, (arrival, seq, message))
         while pending and pending[0][0] <= t:
-            yield pop(pending)[2]
+            released = pop(pending)
+            yield released[0], released[2]
     while pending:
-        yield pop(pending)[2]
+        released = pop(pending)
+        yield released[0], released[2]

@@ -16,7 +16,7 @@ import orjson
 
 from .config import SimulatedMessage
 
-__all__ = ["dump_line", "read_jsonl", "write_jsonl"]
+__all__ = ["dump_line", "load_line", "read_jsonl", "write_jsonl", "write_lines"]
 
 _CHUNK = 2_000
 
@@ -46,12 +46,19 @@ def write_jsonl(
     ``progress`` is called with the number of records written since its last call, every few
     thousand records and once at the end.
     """
+    return write_lines(map(dump_line, messages), out, progress)
+
+
+def write_lines(
+    lines: Iterable[bytes], out: Path | BinaryIO, progress: Callable[[int], None] | None = None
+) -> int:
+    """Write already-encoded JSONL lines in large chunks; the count (see :func:`write_jsonl`)."""
     if isinstance(out, Path):
         with out.open("wb") as file:
-            return write_jsonl(messages, file, progress)
+            return write_lines(lines, file, progress)
     count, chunk = 0, []
-    for message in messages:
-        chunk.append(dump_line(message))
+    for line in lines:
+        chunk.append(line)
         if len(chunk) == _CHUNK:
             out.write(b"".join(chunk))
             count += _CHUNK
@@ -66,15 +73,18 @@ def write_jsonl(
     return count
 
 
+def load_line(line: bytes) -> SimulatedMessage:
+    """The record of one JSONL line (``value`` or base64 ``value_b64``)."""
+    record = orjson.loads(line)
+    if "value_b64" in record:
+        raw = base64.b64decode(record["value_b64"])
+        return SimulatedMessage(record["topic"], record["key"], raw)
+    return SimulatedMessage(record["topic"], record["key"], record["value"])
+
+
 def read_jsonl(path: Path) -> Iterator[SimulatedMessage]:
     """The records of a JSONL file written by :func:`write_jsonl`, in file order."""
     with path.open("rb") as file:
         for line in file:
-            if not line.strip():
-                continue
-            record = orjson.loads(line)
-            if "value_b64" in record:
-                raw = base64.b64decode(record["value_b64"])
-                yield SimulatedMessage(record["topic"], record["key"], raw)
-            else:
-                yield SimulatedMessage(record["topic"], record["key"], record["value"])
+            if line.strip():
+                yield load_line(line)

@@ -44,7 +44,8 @@ class Held:
 class Stock:
     """On-hand quantities per (lic, location), by manufacturer lot and serial number."""
 
-    def __init__(self) -> None:
+    def __init__(self, tag: str = "01") -> None:
+        self._tag = tag
         self._lots: dict[tuple[str, str], dict[str, int]] = {}
         self._serials: dict[tuple[str, str], dict[str, None]] = {}
         self._serial_seq = 0
@@ -91,15 +92,16 @@ class Stock:
         return sum(self._lots.get(key, {}).values())
 
     def new_serials(self, item: Item, units: int) -> tuple[str, ...]:
-        """Fresh serial numbers, unique across the whole run."""
+        """Fresh serial numbers, unique across the whole run (the site tag is in them)."""
         first = self._serial_seq + 1
         self._serial_seq += units
-        return tuple(f"{item.lic}-SN{n:06d}" for n in range(first, first + units))
+        tag = self._tag
+        return tuple(f"{item.lic}-SN{tag}-{n:06d}" for n in range(first, first + units))
 
     def new_mfr_lot(self, prefix: str) -> str:
         """A fresh manufacturer lot code (vendor lots ``M…``, production lots ``P…``)."""
         self._lot_seq += 1
-        return f"{prefix}{self._lot_seq:06d}"
+        return f"{prefix}{self._tag}-{self._lot_seq:06d}"
 
     def put(self, item: Item, location: str, pick: Pick) -> None:
         """Add received, produced or returned goods."""

@@ -10,6 +10,7 @@ import pytest
 
 from inventory_ledger.simulation import SimulatedMessage, SimulationConfig, generate
 from inventory_ledger.simulation.jsonl import read_jsonl, write_jsonl
+from inventory_ledger.simulation.parallel import write_jsonl_parallel
 
 pytestmark = pytest.mark.unit
 
@@ -43,3 +44,20 @@ def test_line_format(tmp_path: Path) -> None:
     record = orjson.loads(second)
     assert set(record) == {"topic", "key", "value_b64"}
     assert base64.b64decode(record["value_b64"]) == b"\xff not json"
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        SimulationConfig(events=4_000, locations=3, seed=8),
+        SimulationConfig(events=4_000, locations=2, seed=9, duplicates=0.05, malformed=0.05),
+        SimulationConfig(events=500, locations=1, seed=10, malformed=0.1),
+    ],
+)
+def test_parallel_writer_writes_the_same_bytes(tmp_path: Path, config: SimulationConfig) -> None:
+    serial, parallel = tmp_path / "serial.jsonl", tmp_path / "parallel.jsonl"
+    write_jsonl(generate(config), serial)
+    progress: list[int] = []
+    assert write_jsonl_parallel(config, parallel, progress.append) == config.events
+    assert sum(progress) == config.events
+    assert parallel.read_bytes() == serial.read_bytes()

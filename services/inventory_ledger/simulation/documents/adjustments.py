@@ -45,16 +45,15 @@ def _costed(ctx: Context, lines: list[Line], item: Item, location: str, milli: i
 
 
 def beginning_balances(ctx: Context) -> Process:
-    """Opening stock of every item at every location, a few items per adjustment."""
-    for location in ctx.catalog.locations:
-        items = ctx.catalog.items
-        for start in range(0, len(items), _OPENING_CHUNK):
-            lines: list[Line] = []
-            for item in items[start : start + _OPENING_CHUNK]:
-                hi = 10 if item.tracking == "serial" else 150
-                lines += _costed(ctx, lines, item, location, ctx.amount(item, 3, hi))
-            _post(ctx, "beginning_balance", "opening balance", [], lines)
-            yield 60.0
+    """Opening stock of every item at the site, a few items per adjustment."""
+    items = ctx.catalog.items
+    for start in range(0, len(items), _OPENING_CHUNK):
+        lines: list[Line] = []
+        for item in items[start : start + _OPENING_CHUNK]:
+            hi = 10 if item.tracking == "serial" else 150
+            lines += _costed(ctx, lines, item, ctx.home, ctx.amount(item, 3, hi))
+        _post(ctx, "beginning_balance", "opening balance", [], lines)
+        yield 60.0
 
 
 def _increase(ctx: Context, location: str) -> None:

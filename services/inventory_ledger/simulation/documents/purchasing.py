@@ -38,8 +38,11 @@ class _PoLine:
 
 
 def _new_line(ctx: Context, location: str, exclude: set[str]) -> _PoLine:
-    fresh = [i for i in ctx.purchased if i.lic not in exclude]
-    item = ctx.rng.choice(fresh or ctx.purchased)
+    item = ctx.rng.choice(ctx.purchased)
+    for _ in range(8):  # a different item per line, unless the catalog is tiny
+        if item.lic not in exclude:
+            break
+        item = ctx.rng.choice(ctx.purchased)
     exclude.add(item.lic)
     hi = 12 if item.tracking == "serial" else 120
     est = max(1, item.cost_cents * ctx.rng.randint(90, 110) // 100)
