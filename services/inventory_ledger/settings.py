@@ -126,6 +126,26 @@ class Settings(BaseSettings):
         default="json", description="json (one object per line) or console (for people)."
     )
 
+    # --- HTTP query API (adapters/http) ---------------------------------------------------
+    http_host: str = Field(
+        default="127.0.0.1",
+        description="Address the HTTP API binds; 0.0.0.0 in a container.",
+    )
+    http_port: int = Field(default=8080, ge=1, le=65535, description="Port of the HTTP API.")
+    api_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token every /v1 route requires when set; health and metrics stay open.",
+    )
+    api_default_page_size: int = Field(
+        default=100, ge=1, description="Rows per page when a request names no limit."
+    )
+    api_max_page_size: int = Field(
+        default=1000, ge=1, description="Largest limit a request may ask for (more is a 422)."
+    )
+    readiness_timeout_s: float = Field(
+        default=2.0, gt=0, description="How long /readyz waits for each of Postgres and Kafka."
+    )
+
     @property
     def inbound_topics(self) -> tuple[str, ...]:
         """The five inbound topics, in contracts.md order."""
