@@ -15,8 +15,8 @@ from typing import Protocol
 
 import asyncpg
 
-from inventory_contracts.dead_letter import DeadLetter as DeadLetterRecord
-from inventory_contracts.dead_letter import DeadLetterHeader
+from inventory_contracts import DeadLetter as DeadLetterRecord
+from inventory_contracts import DeadLetterHeader
 from inventory_ledger.adapters.postgres import queries
 from inventory_ledger.adapters.postgres.dead_letters import recorded_from_row
 from inventory_ledger.application.dead_letter import RecordedDeadLetter

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from inventory_contracts.dead_letter import DeadLetter as DeadLetterRecord
+from inventory_contracts import DeadLetter as DeadLetterRecord
 from inventory_ledger.adapters.kafka.outbox_relay import OutboxRelay
 from inventory_ledger.adapters.postgres.dead_letters import record_dead_letters
 from inventory_ledger.application.dead_letter import DeadLetter, MessageSource
