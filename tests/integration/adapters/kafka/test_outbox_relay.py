@@ -277,3 +277,22 @@ async def test_a_keys_rows_from_one_transaction_go_out_in_version_order_whatever
         await eventually(lambda: all_published(app_conn), what="outbox drained")
     got = await read_topic(kafka_bootstrap, topics[0], want=4)
     assert versions_by_key(got) == {b"main/M": [1, 2, 3], b"main/Q": [1]}
+
+
+async def test_stop_during_a_batch_finishes_it_sent_and_marked(
+    ledger_db: LedgerDatabase, kafka_bootstrap: str, topics: tuple[str, str], app_conn: Any
+) -> None:
+    rows = [(f"S-{i % 50}", i // 50 + 1) for i in range(2_000)]
+    await app_conn.executemany(
+        "INSERT INTO outbox (event_id, location, lic, version, payload)"
+        " VALUES ($1, 'main', $2, $3, $4)",
+        [(f"bc-{lic}-{v}", lic, v, json.dumps(payload("main", lic, v))) for lic, v in rows],
+    )
+    relay = make_relay(ledger_db, kafka_bootstrap, topics, batch_size=2_000)
+    await relay.start()
+    await eventually(lambda: _is_active(relay), what="the relay lock")
+    await relay.stop(timeout_s=20)  # the first pass is under way: it must complete
+    assert await unpublished(app_conn) == 0
+    got = await read_topic(kafka_bootstrap, topics[0], want=2_000)
+    assert len(got) == 2_000
+    assert all(v == list(range(1, 41)) for v in versions_by_key(got).values())
