@@ -177,14 +177,21 @@ def test_no_line_ever_holds_negative_on_order_or_positive_demand(
     chains: list[Chain], rnd: random.Random
 ) -> None:
     documents: dict[DocumentKey, DocumentState] = {}
-    transactions: list[Transaction] = []
+    ledger: defaultdict[str, list[Transaction]] = defaultdict(list)  # per document
     for event in interleave(chains, rnd):
         loaded = {k: documents[k] for k in affected_documents(event) if k in documents}
         posting = post(event, loaded)
+        changed = {str(d.key) for d in posting.documents}
         assert {d.key for d in posting.documents} <= affected_documents(event)
-        documents.update((d.key, d) for d in posting.documents)
-        transactions.extend(posting.transactions)
-        for (line, _), qty in (c for d in posting.documents for c in contributions(d).items()):
-            incoming = line.role in {LineRole.PURCHASE, LineRole.OUTPUT}
-            assert qty > ZERO if incoming else qty < ZERO
-        assert _net_per_line(transactions) == _expected_net(documents.values())
+        assert all(
+            t.document in changed for t in posting.transactions if t.bucket is not Bucket.ON_HAND
+        )
+        for txn in posting.transactions:
+            ledger[txn.document].append(txn)
+        for document in posting.documents:
+            documents[document.key] = document
+            for (line, _), qty in contributions(document).items():
+                incoming = line.role in {LineRole.PURCHASE, LineRole.OUTPUT}
+                assert qty > ZERO if incoming else qty < ZERO
+            # what the ledger holds for each line is exactly its contribution, at every step
+            assert _net_per_line(ledger[str(document.key)]) == _expected_net([document])
