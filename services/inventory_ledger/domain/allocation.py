@@ -1,14 +1,20 @@
 """Allocation: which lots each usage drew its goods from (the rows COGS is computed from).
 
 The steps of one item — a lot gaining quantity (:class:`Supply`), a :class:`~.usage.Usage`,
-a customer return (:class:`ReturnLine`) — are processed in :class:`~.moment.Moment` order:
+a customer return (:class:`ReturnLine`) — are processed in :class:`~.moment.Moment` order
+(business time, then event id, then line), never in arrival order:
 
-* a usage draws from the lots with free quantity at its moment: specific identification if
-  it names serials (the lots holding them) or an ``mfr_lot`` (lots of that mfr lot), else
-  FIFO (earliest ``received_at`` first, the default) or LIFO (latest first), per item;
-* what finds no free quantity stays **pending** (unallocated, negative stock allowed);
-* whenever a lot gains free quantity (a supply, a give-back), pending usages that it can
-  serve draw from it, oldest usage first ("allocated automatically when goods arrive").
+* **available** to a usage at moment *m* is the free quantity (received - drawn + given
+  back) of the item's lots whose quantity arrived at a moment before *m*; nothing that
+  arrives later is available *at* *m*;
+* a usage draws from the available lots: specific identification if it names serials (the
+  lots holding them) or an ``mfr_lot`` (lots of that mfr lot), else FIFO (earliest first
+  availability first, the default) or LIFO (latest first), configured per item;
+* what finds nothing available stays **pending** (unallocated; on_hand may go negative);
+* whenever a lot gains free quantity (a supply, a give-back), the pending usages it can
+  serve draw from it at that moment, oldest usage first ("allocated automatically when
+  goods arrive"). So a usage that precedes every receipt is allocated to the first lot
+  that arrives after it, and a later usage never takes goods an older waiting usage needs.
 
 Every row records the moment of the step that made it (``at``), so an item can be
 re-allocated from any moment: rows before it stand, rows from it on are recomputed from the

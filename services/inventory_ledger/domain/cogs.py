@@ -51,8 +51,10 @@ def journal(
 ) -> Iterator[CogsEntry]:
     """The entries that take the COGS of every (usage, lot) from ``before`` to ``after``."""
     for key in sorted({*before, *after}):
-        old_qty, old_cost = before.get(key, (ZERO, ZERO))
-        new_qty, new_cost = after.get(key, (ZERO, ZERO))
+        # a pair that appears or vanishes keeps its one known cost: a pure allocation move
+        known = after.get(key) or before[key]
+        old_qty, old_cost = before.get(key, (ZERO, known[1]))
+        new_qty, new_cost = after.get(key, (ZERO, known[1]))
         revalued = old_qty * (new_cost - old_cost)
         moved = (new_qty - old_qty) * new_cost
         for amount, cause in ((revalued, CogsCause.REVALUATION), (moved, CogsCause.ALLOCATION)):

@@ -22,7 +22,8 @@ from typing import Any
 from .allocation import CostingMethod
 from .cogs import CogsEntry, Valuation, journal
 from .cost_errors import BusinessRuleViolation
-from .cost_facts import CostFacts, facts_of
+from .cost_facts import CostFacts
+from .cost_translation import facts_of
 from .costing import CostInputs, LotCost, evaluate
 from .errors import EventRejectedError
 from .events import Event, PurchaseOpened

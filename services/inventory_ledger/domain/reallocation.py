@@ -7,11 +7,21 @@ Because a row made at moment *m* depends only on the steps at or before *m*, thi
 full re-run from the beginning (a property test checks it for every ``since``), so a
 backdated event re-allocates its item from its own moment, and nothing before it moves.
 
-What the state at ``since`` needs (what a store loads per item): lots with a supply or a
-restock before ``since`` that still had free quantity, or any supply from ``since`` on; the
-usages before ``since`` still pending then; the allocation rows of the usages a return from
-``since`` on names (their net pieces); the lot holding each serial in stock; and every step
-and row from ``since`` on (rows from ``since`` on are replaced).
+What a store loads per item to re-allocate from ``since`` (everything else stays put):
+
+* for every lot with free quantity just before ``since``: that free quantity (supplied +
+  restocked + given back - drawn, over rows before ``since``), its first-available moment
+  (its FIFO/LIFO place) and its mfr lot; plus the mfr lot of lots first supplied later;
+* every usage pending just before ``since``: its unallocated quantity and unallocated
+  serials (and its moment: pending usage is served oldest first);
+* the lot holding each serial in stock just before ``since``;
+* the net allocation pieces (moment, usage, lot, qty, serials) of the usages that a return
+  at or after ``since`` names as its original shipment (for give-back);
+* every step (supply, usage, return line) at or after ``since``.
+
+It then deletes the item's rows at or after ``since`` and inserts what :func:`resume`
+returns. An event after every step of its item has ``since`` after every row: nothing is
+deleted and only its own steps run (the append-only fast path).
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ from .moment import Moment
 from .returns import give_back
 from .usage import Usage
 
-__all__ = ["Allocated", "allocate", "state_at"]
+__all__ = ["Allocated", "allocate", "resume", "state_at"]
 
 Allocated = tuple[tuple[Allocation, ...], tuple[GiveBack, ...]]
 """An item's allocation rows and give-back rows, each sorted."""
@@ -49,14 +59,24 @@ def allocate(
     kept_allocations = tuple(a for a in previous[0] if since is not None and a.at < since)
     kept_givebacks = tuple(g for g in previous[1] if since is not None and g.at < since)
     all_steps = sorted(steps, key=lambda s: (s.at, type(s).__name__))
-    state = (
-        AllocationState(method, mfr, usages)
-        if since is None
-        else state_at(method, mfr, usages, all_steps, (kept_allocations, kept_givebacks), since)
+    if since is None:
+        return resume(AllocationState(method, mfr, usages), all_steps)
+    state = state_at(method, mfr, usages, all_steps, (kept_allocations, kept_givebacks), since)
+    rows = resume(state, [step for step in all_steps if step.at >= since])
+    return (
+        tuple(sorted((*kept_allocations, *rows[0]))),
+        tuple(sorted((*kept_givebacks, *rows[1]), key=_gb_key)),
     )
-    for step in all_steps:
-        if since is not None and step.at < since:
-            continue
+
+
+def resume(state: AllocationState, steps: Iterable[Step]) -> Allocated:
+    """Run ``steps`` (all at or after the state's moment) on ``state``; the new rows.
+
+    This is the store's entry point: it builds the :class:`AllocationState` at ``since``
+    from its tables (the aggregates :func:`state_at` describes) and passes the steps from
+    ``since`` on; the rows returned replace the item's rows from ``since`` on.
+    """
+    for step in sorted(steps, key=lambda s: (s.at, type(s).__name__)):
         match step:
             case Supply():
                 state.supply(step)
@@ -64,10 +84,7 @@ def allocate(
                 state.use(step)
             case ReturnLine():
                 give_back(state, step)
-    return (
-        tuple(sorted((*kept_allocations, *state.allocations))),
-        tuple(sorted((*kept_givebacks, *state.givebacks), key=_gb_key)),
-    )
+    return tuple(sorted(state.allocations)), tuple(sorted(state.givebacks, key=_gb_key))
 
 
 def state_at(  # noqa: PLR0917 - the state's inputs, as allocate takes them

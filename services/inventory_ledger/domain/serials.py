@@ -90,6 +90,8 @@ def _walk(item: ItemKey, timeline: list[SerialMove]) -> None:
     stocked = shipped = False
     for move in timeline:
         where = f"serial {move.serial} of {item} at {move.at}"
+        if move.kind is SerialMoveKind.RETURN and not shipped:
+            raise BusinessRuleViolation(CostReason.SERIAL_NOT_SHIPPED, f"{where}: never shipped")
         if move.kind is SerialMoveKind.OUT:
             if not stocked:
                 raise BusinessRuleViolation(
@@ -100,7 +102,5 @@ def _walk(item: ItemKey, timeline: list[SerialMove]) -> None:
             raise BusinessRuleViolation(
                 CostReason.SERIAL_ALREADY_IN_STOCK, f"{where}: already in stock"
             )
-        elif move.kind is SerialMoveKind.RETURN and not shipped:
-            raise BusinessRuleViolation(CostReason.SERIAL_NOT_SHIPPED, f"{where}: never shipped")
         else:
             stocked = True

@@ -97,11 +97,11 @@ def streams(draw: st.DrawFn, max_groups: int = 10) -> list[Event]:
             mfr = draw(st.sampled_from(("X", "Y")))
             events.append(received(eid(), hours(), "M", qty(), unit_cost=qty(9), mfr_lot=mfr))
         elif kind == "inc":
-            line = adj_line("1", draw(lic), qty(), unit_cost=qty(9))
-            events.append(adjustment(eid(), hours(), AdjustmentKind.INCREASE, (), (line,)))
+            made = adj_line("1", draw(lic), qty(), unit_cost=qty(9))
+            events.append(adjustment(eid(), hours(), AdjustmentKind.INCREASE, (), (made,)))
         elif kind == "dec":
-            line = adj_line("1", draw(lic), qty())
-            events.append(adjustment(eid(), hours(), AdjustmentKind.DECREASE, (line,), ()))
+            used = adj_line("1", draw(lic), qty())
+            events.append(adjustment(eid(), hours(), AdjustmentKind.DECREASE, (used,), ()))
         elif kind == "asm":
             parts = (adj_line("1", "A", qty(3)), adj_line("2", "M", 1, mfr_lot="X"))
             kit = (adj_line("3", "B", qty(2)),)
