@@ -1,7 +1,10 @@
 """Throughput of the simulator: ``python -m inventory_ledger.simulation.bench``.
 
-Measures, in one run and for the same config, events per second of generation alone
-(records produced and dropped) and of generation plus writing JSONL to a file.
+Measures, in one run and for the same config: generation alone (records produced and
+dropped), generation + JSONL write in this process, and the JSONL write the ``simulate``
+command uses (one worker process per location, same bytes). Each is reported by wall clock
+and by CPU time of this process (the parallel writer's CPU is in its workers, so only its wall
+clock means something).
 """
 
 from __future__ import annotations
@@ -10,45 +13,49 @@ import argparse
 import tempfile
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
 from .config import SimulationConfig
 from .jsonl import write_jsonl
+from .parallel import write_jsonl_parallel
 from .stream import generate
 
-__all__ = ["Rates", "main", "measure"]
+__all__ = ["Rate", "main", "measure"]
 
 
-class Rates(NamedTuple):
-    """Events per second of one benchmark run, by wall clock and by this process's CPU time.
+class Rate(NamedTuple):
+    """Events per second of one measured step."""
 
-    CPU time is what the simulator itself costs; wall time also counts other processes
-    competing for the CPU (a busy CI machine), so both are reported.
-    """
-
-    generate_wall: float
-    generate_cpu: float
-    write_wall: float
-    write_cpu: float
-    bytes_written: int
+    label: str
+    wall: float
+    cpu: float
 
 
-def measure(config: SimulationConfig, directory: Path) -> Rates:
-    """Generation only, then generation + JSONL write, of the same config."""
+def _timed(label: str, events: int, work: Callable[[], object]) -> Rate:
     wall, cpu = time.perf_counter(), time.process_time()
-    deque(generate(config), maxlen=0)
-    gen_wall, gen_cpu = time.perf_counter() - wall, time.process_time() - cpu
+    work()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return Rate(label, events / wall, events / max(cpu, 1e-9))
+
+
+def measure(config: SimulationConfig, directory: Path) -> list[Rate]:
+    """Generation only, generation + write (serial), and the parallel write, in that order."""
     path = directory / "bench-events.jsonl"
-    wall, cpu = time.perf_counter(), time.process_time()
-    write_jsonl(generate(config), path)
-    write_wall, write_cpu = time.perf_counter() - wall, time.process_time() - cpu
-    n = config.events
-    return Rates(n / gen_wall, n / gen_cpu, n / write_wall, n / write_cpu, path.stat().st_size)
+    return [
+        _timed("generate only", config.events, lambda: deque(generate(config), maxlen=0)),
+        _timed(
+            "generate + write JSONL", config.events, lambda: write_jsonl(generate(config), path)
+        ),
+        _timed(
+            "simulate --out (parallel)", config.events, lambda: write_jsonl_parallel(config, path)
+        ),
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Print events/s for generation only and for generation + JSONL write."""
+    """Print events/s of each step, best of ``--repeat`` runs."""
     parser = argparse.ArgumentParser(prog="python -m inventory_ledger.simulation.bench")
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--items", type=int, default=50)
@@ -61,17 +68,16 @@ def main(argv: list[str] | None = None) -> None:
     )
     with tempfile.TemporaryDirectory() as tmp:
         runs = [measure(config, Path(tmp)) for _ in range(args.repeat)]
-    size = runs[-1].bytes_written
+        size = (Path(tmp) / "bench-events.jsonl").stat().st_size
     print(
-        f"events={config.events} items={config.items} locations={config.locations} "
-        f"seed={config.seed} runs={len(runs)} (best of runs; {size / config.events:.0f} B/event)"
+        f"events={config.events:,} items={config.items} locations={config.locations} "
+        f"seed={config.seed}  best of {len(runs)} runs, {size / config.events:.0f} B/event"
     )
-    print("                         wall clock      CPU time")
-    for label, wall_rate, cpu_rate in (
-        ("generate only", max(r.generate_wall for r in runs), max(r.generate_cpu for r in runs)),
-        ("generate + write JSONL", max(r.write_wall for r in runs), max(r.write_cpu for r in runs)),
-    ):
-        print(f"{label:<22} {wall_rate:>10,.0f}/s {cpu_rate:>11,.0f}/s")
+    print(f"{'':<28}{'wall clock':>14}{'CPU (this process)':>22}")
+    for step in zip(*runs, strict=True):
+        wall = max(rate.wall for rate in step)
+        cpu = max(rate.cpu for rate in step)
+        print(f"{step[0].label:<28}{wall:>12,.0f}/s{cpu:>20,.0f}/s")
 
 
 if __name__ == "__main__":
