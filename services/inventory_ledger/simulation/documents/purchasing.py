@@ -18,6 +18,10 @@ from .lines import Line, fresh_goods, goods_line
 
 __all__ = ["purchase_order", "receipt_without_po"]
 
+_TARGET = 80_000
+"""Stock an item is replenished to, in thousandths (80 units, metres, kilograms...)."""
+_TARGET_SERIAL = 12_000
+
 
 @dataclass(slots=True)
 class _PoLine:
@@ -38,15 +42,28 @@ class _PoLine:
 
 
 def _new_line(ctx: Context, location: str, exclude: set[str]) -> _PoLine:
-    item = ctx.rng.choice(ctx.purchased)
-    for _ in range(8):  # a different item per line, unless the catalog is tiny
-        if item.lic not in exclude:
-            break
-        item = ctx.rng.choice(ctx.purchased)
-    exclude.add(item.lic)
-    hi = 12 if item.tracking == "serial" else 120
-    est = max(1, item.cost_cents * ctx.rng.randint(90, 110) // 100)
-    return _PoLine(item, location, ctx.amount(item, 2, hi), est)
+    """Replenish: of a few items looked at, the one lowest against its stock target.
+
+    The quantity tops the item up to its target (plus a little), so stock follows demand
+    instead of piling up; open POs are not counted, so some over-ordering happens, as it does.
+    """
+    stock, rng = ctx.stock, ctx.rng
+    best, best_gap = None, 0.0
+    for _ in range(4):
+        item = rng.choice(ctx.purchased)
+        if item.lic in exclude:
+            continue
+        target = _TARGET_SERIAL if item.tracking == "serial" else _TARGET
+        gap = target - stock.on_hand(item, location)
+        if best is None or gap > best_gap:
+            best, best_gap = item, gap
+    if best is None:  # tiny catalog: allow the same item on two lines
+        best = rng.choice(ctx.purchased)
+        best_gap = 0.0
+    exclude.add(best.lic)
+    units = max(2, int(best_gap) // 1000 + rng.randint(0, 20 if best.tracking != "serial" else 3))
+    est = max(1, best.cost_cents * rng.randint(90, 110) // 100)
+    return _PoLine(best, location, ctx.amount(best, units, units + 2), est)
 
 
 def purchase_order(ctx: Context) -> Process:
