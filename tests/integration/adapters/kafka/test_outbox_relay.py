@@ -258,6 +258,7 @@ async def test_notify_wakes_an_idle_relay_and_stop_is_graceful(
     holders = await app_conn.fetchval(
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
         " AND (classid::bigint << 32) + objid::bigint = 7302519002"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
     )
     assert holders == 0, "stop() releases the relay lock"
 
