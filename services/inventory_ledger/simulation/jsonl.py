@@ -40,37 +40,42 @@ def write_jsonl(
     messages: Iterable[SimulatedMessage],
     out: Path | BinaryIO,
     progress: Callable[[int], None] | None = None,
+    chunk: int = _CHUNK,
 ) -> int:
     """Write every record to ``out`` (a path, truncated, or an open binary file); the count.
 
-    ``progress`` is called with the number of records written since its last call, every few
-    thousand records and once at the end.
+    Lines are written and flushed ``chunk`` at a time; ``progress`` is called with the number
+    of records written since its last call, after every chunk.
     """
-    return write_lines(map(dump_line, messages), out, progress)
+    return write_lines(map(dump_line, messages), out, progress, chunk)
 
 
 def write_lines(
-    lines: Iterable[bytes], out: Path | BinaryIO, progress: Callable[[int], None] | None = None
+    lines: Iterable[bytes],
+    out: Path | BinaryIO,
+    progress: Callable[[int], None] | None = None,
+    chunk: int = _CHUNK,
 ) -> int:
-    """Write already-encoded JSONL lines in large chunks; the count (see :func:`write_jsonl`)."""
+    """Write already-encoded JSONL lines; the count (see :func:`write_jsonl`)."""
     if isinstance(out, Path):
         with out.open("wb") as file:
-            return write_lines(lines, file, progress)
-    count, chunk = 0, []
+            return write_lines(lines, file, progress, chunk)
+    count, pending = 0, []
     for line in lines:
-        chunk.append(line)
-        if len(chunk) == _CHUNK:
-            out.write(b"".join(chunk))
-            count += _CHUNK
-            chunk.clear()
-            if progress is not None:
-                progress(_CHUNK)
-    out.write(b"".join(chunk))
-    count += len(chunk)
-    if progress is not None:
-        progress(len(chunk))
+        pending.append(line)
+        if len(pending) >= chunk:
+            count += _flush(out, pending, progress)
+    return count + _flush(out, pending, progress)
+
+
+def _flush(out: BinaryIO, pending: list[bytes], progress: Callable[[int], None] | None) -> int:
+    written = len(pending)
+    out.write(b"".join(pending))
     out.flush()
-    return count
+    pending.clear()
+    if progress is not None:
+        progress(written)
+    return written
 
 
 def load_line(line: bytes) -> SimulatedMessage:

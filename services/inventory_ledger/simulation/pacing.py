@@ -63,7 +63,11 @@ def paced(messages: Iterable[SimulatedMessage], rate: float | None) -> Iterator[
 
 @contextmanager
 def progress_bar(total: int, description: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr; yields ``advance(n)``. Plain final line when not a terminal."""
+    """Progress on stderr; yields ``advance(n)``.
+
+    A live bar on a terminal; elsewhere (CI logs, pipes) a plain line at every tenth of the
+    way. Either way a final line with the count and the rate.
+    """
     console = Console(stderr=True)
     columns = (
         TextColumn("[bold]{task.description}"),
@@ -74,15 +78,22 @@ def progress_bar(total: int, description: str) -> Iterator[Callable[[int], None]
         TimeRemainingColumn(),
     )
     started = time.perf_counter()
-    with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
+    live = console.is_terminal
+    with Progress(*columns, console=console, disable=not live) as progress:
         task = progress.add_task(description, total=total)
-        done = 0
+        done, next_line = 0, max(1, total // 10)
 
         def advance(n: int) -> None:
-            nonlocal done
+            nonlocal done, next_line
             done += n
             progress.advance(task, n)
+            if not live and done >= next_line and done < total:
+                console.print(f"{description}: {done:,}/{total:,}", highlight=False)
+                next_line += max(1, total // 10)
 
         yield advance
     elapsed = max(time.perf_counter() - started, 1e-9)
-    console.print(f"{description}: {done:,} records in {elapsed:.2f} s ({done / elapsed:,.0f}/s)")
+    console.print(
+        f"{description}: {done:,} records in {elapsed:.2f} s ({done / elapsed:,.0f}/s)",
+        highlight=False,
+    )
