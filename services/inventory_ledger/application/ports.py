@@ -21,7 +21,13 @@ from inventory_ledger.domain.document_line import DocumentKey
 from inventory_ledger.domain.item import ItemKey
 from inventory_ledger.domain.transaction import Transaction
 
-__all__ = ["Claim", "LedgerStore", "LedgerUnitOfWork", "RetryableConflictError"]
+__all__ = [
+    "Claim",
+    "LedgerStore",
+    "LedgerUnitOfWork",
+    "RetryableConflictError",
+    "StoreUnavailableError",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +43,11 @@ class Claim:
 class RetryableConflictError(Exception):
     """Another transaction got in the way (a serialization failure, a deadlock, or it processed
     the same event first); the store raises this and the caller redoes the whole batch."""
+
+
+class StoreUnavailableError(Exception):
+    """The database cannot be reached or refuses work for now (down, restarting, disk full);
+    nothing was committed, and the same batch may be tried again later."""
 
 
 class LedgerUnitOfWork(Protocol):

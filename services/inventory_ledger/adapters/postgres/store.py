@@ -18,7 +18,11 @@ from inventory_ledger.adapters.postgres.dead_letters import record_dead_letters
 from inventory_ledger.adapters.postgres.document_codec import decode_document, encode_document
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
 from inventory_ledger.application.dead_letter import DeadLetter
-from inventory_ledger.application.ports import Claim, RetryableConflictError
+from inventory_ledger.application.ports import (
+    Claim,
+    RetryableConflictError,
+    StoreUnavailableError,
+)
 from inventory_ledger.domain.balance import Balance
 from inventory_ledger.domain.document import DocumentState
 from inventory_ledger.domain.document_line import DocumentKey, DocumentKind
@@ -28,6 +32,14 @@ from inventory_ledger.domain.transaction import Transaction
 __all__ = ["PostgresLedgerStore", "PostgresUnitOfWork"]
 
 _RETRYABLE = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
+_UNAVAILABLE = (
+    OSError,  # refused, reset, timed out
+    asyncpg.PostgresConnectionError,  # class 08: connection lost or never made
+    asyncpg.InterfaceError,  # the connection was closed under us
+    asyncpg.InsufficientResourcesError,  # class 53: disk full, out of memory, too many conns
+    asyncpg.OperatorInterventionError,  # class 57: admin shutdown, cannot connect now
+    asyncpg.QueryCanceledError,  # statement_timeout
+)
 
 
 class PostgresUnitOfWork:
@@ -156,3 +168,5 @@ class PostgresLedgerStore:
                 yield PostgresUnitOfWork(conn)
         except _RETRYABLE as exc:
             raise RetryableConflictError(str(exc)) from exc
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailableError(f"{type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,102 @@
+"""The one wiring place: builds the running service from Settings (nothing connects at import).
+
+``Service`` owns the asyncpg pool, the ledger store, the FastStream consumer and the outbox
+relay. Shutdown order (SIGTERM): stop fetching and finish the in-flight batch (its offsets are
+committed after its DB commit), let the relay publish what was committed and release its lock,
+then close the pool — all within ``shutdown_timeout_s``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from dataclasses import dataclass, field
+
+import asyncpg
+import structlog
+from faststream.kafka import KafkaBroker
+
+from inventory_ledger.adapters.kafka.consumer import BatchObserver, Ingestor, build_broker
+from inventory_ledger.adapters.kafka.outbox_relay import OutboxRelay
+from inventory_ledger.adapters.postgres.store import PostgresLedgerStore
+from inventory_ledger.application.ingest import RetryPolicy
+from inventory_ledger.settings import Settings
+
+__all__ = ["Service", "run_service"]
+
+_log: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(__name__)
+
+
+@dataclass
+class Service:
+    """The consumer, the relay and the pool of one service instance."""
+
+    settings: Settings
+    observe: BatchObserver | None = None
+    pool: asyncpg.Pool | None = field(default=None, init=False)
+    relay: OutboxRelay | None = field(default=None, init=False)
+    broker: KafkaBroker | None = field(default=None, init=False)
+
+    async def start(self) -> None:
+        s = self.settings
+        self.pool = await asyncpg.create_pool(
+            s.database_url.get_secret_value(),
+            min_size=s.db_pool_min_size,
+            max_size=s.db_pool_max_size,
+            server_settings={"statement_timeout": str(s.db_statement_timeout_ms)},
+        )
+        options = s.kafka_options()
+        options.pop("bootstrap_servers")
+        self.relay = OutboxRelay(
+            dsn=s.database_url.get_secret_value(),
+            bootstrap_servers=s.kafka_bootstrap_servers,
+            balance_changed_topic=s.topic_balance_changed,
+            dead_letter_topic=s.topic_dead_letter,
+            batch_size=s.relay_batch_size,
+            poll_interval_s=s.relay_poll_interval_s,
+            producer_options=options,
+        )
+        await self.relay.start()
+        ingestor = Ingestor(
+            PostgresLedgerStore(self.pool),
+            RetryPolicy(give_up_after_s=s.retry_max_s),
+            on_commit=self.relay.notify,
+            observe=self.observe,
+        )
+        self.broker = build_broker(s, ingestor, logger=None)
+        await self.broker.start()
+        _log.info("service started", topics=s.inbound_topics, group=s.consumer_group)
+
+    async def stop(self) -> None:
+        """Drain and close, within ``shutdown_timeout_s`` overall."""
+        timeout = self.settings.shutdown_timeout_s
+        try:
+            await asyncio.wait_for(self._stop_parts(), timeout)
+        except TimeoutError:
+            _log.error("shutdown took longer than shutdown_timeout_s", timeout_s=timeout)
+
+    async def _stop_parts(self) -> None:
+        if self.broker is not None:
+            await self.broker.stop()
+        if self.relay is not None:
+            await self.relay.stop(timeout_s=self.settings.shutdown_timeout_s / 2)
+        if self.pool is not None:
+            await self.pool.close()
+        _log.info("service stopped")
+
+
+async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Run until SIGTERM/SIGINT (or ``stop`` is set), then shut down gracefully."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    service = Service(settings)
+    try:
+        await service.start()
+        await stop.wait()
+        _log.info("stopping: draining the in-flight batch and the outbox")
+    finally:
+        await service.stop()

@@ -1,0 +1,75 @@
+"""The running service end to end on real Kafka and Postgres (issue 7 acceptance)."""
+
+from __future__ import annotations
+
+import pytest
+
+from inventory_ledger.bootstrap import Service
+from inventory_ledger.simulation import SimulationConfig, generate, valid_events
+from inventory_ledger.simulation.kafka import publish
+from tests.conftest import LedgerDatabase
+from tests.e2e.support import (
+    create_topics,
+    last_published,
+    oracle,
+    read_topic,
+    service_settings,
+    settled,
+    stored_balances,
+    topics_for,
+    versions_per_key,
+    wait_for,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.timeout(300)
+async def test_stream_with_duplicates_and_poison_gives_the_oracle_books(
+    kafka_bootstrap: str, ledger_db: LedgerDatabase, topic: str
+) -> None:
+    topics = topics_for(topic)
+    await create_topics(kafka_bootstrap, topics)
+    config = SimulationConfig(
+        events=20_000, seed=5, duplicates=0.02, malformed=0.005, topics=topics.inbound
+    )
+    messages = list(generate(config))
+    await publish(messages, kafka_bootstrap)
+    books = oracle(messages)
+    malformed = sum(1 for m in messages if not m.is_valid)
+    unique = len(list(valid_events(messages)))
+
+    service = Service(service_settings(kafka_bootstrap, ledger_db.app_dsn, topics))
+    await service.start()
+    try:
+        await wait_for(
+            lambda: settled(
+                ledger_db.owner_dsn, unique - len(books.rejected), malformed + len(books.rejected)
+            ),
+            within_s=180,
+            what="the stream to be applied and published",
+        )
+    finally:
+        await service.stop()
+
+    balances = await stored_balances(ledger_db.owner_dsn)
+    want = {item: b for item, b in books.balances.items() if not b.is_zero}
+    assert balances == want
+    out = await read_topic(kafka_bootstrap, topics.balance_changed)
+    assert last_published(out) == want, "the last balance_changed per key is the balance"
+    for key, versions in versions_per_key(out).items():
+        assert versions == sorted(versions), f"{key!r}: versions out of order"
+        assert sorted(set(versions)) == list(range(1, max(versions) + 1)), f"{key!r}: gap"
+    letters = await read_topic(kafka_bootstrap, topics.dead_letter)
+    assert len(letters) >= malformed
+    assert {v["reason"] for _, v in letters} <= {
+        "not_json",
+        "not_utf8",
+        "schema",
+        "unknown_event_type",
+        "unsupported_schema_version",
+        "too_deep",
+        "too_large",
+        "too_many_lines",
+        *books.rejected.values(),
+    }
