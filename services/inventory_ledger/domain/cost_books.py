@@ -57,8 +57,12 @@ class CostBooks:
     costs: Mapping[str, LotCost] = field(default_factory=_frozen)
     cogs: Mapping[str, Decimal] = field(default_factory=_frozen)
     posted: Mapping[tuple[str, str], Decimal] = field(default_factory=_frozen)
+    valued: Valuation = field(default_factory=_frozen)
+    """(usage, lot) -> (net qty, unit cost) the journal last posted at (its next baseline)."""
     processed: frozenset[str] = frozenset()
     rejected: Mapping[str, str] = field(default_factory=_frozen)
+    mfr_tracked: frozenset[ItemKey] | None = None
+    """Items tracked by mfr lot (configuration); ``None`` infers it from the known lots."""
 
     def book(self, item: ItemKey) -> ItemBook:
         """The item's books (empty, with its configured method, if never seen)."""
@@ -87,7 +91,8 @@ def apply_cost(event: Event, books: CostBooks) -> tuple[CostBooks, CostChanges]:
         lines = [(u.qty, u.serials, u.mfr_lot, False) for u in item_facts.usages]
         lines += [(s.qty, s.serials, None, False) for s in item_facts.supplies]
         lines += [(r.qty, r.serials, r.mfr_lot, True) for r in item_facts.returns]
-        check_lines(item, lines, book.lots)
+        tracked = None if books.mfr_tracked is None else item in books.mfr_tracked
+        check_lines(item, lines, book.lots, tracked)
         check_serials(item, book.serial_moves, item_facts.serial_moves)
     items = dict(books.items)
     reallocated: dict[ItemKey, Moment] = {}
@@ -96,11 +101,10 @@ def apply_cost(event: Event, books: CostBooks) -> tuple[CostBooks, CostChanges]:
         if since is not None:
             reallocated[item] = since
     new = _with_inputs(books, facts, items)
-    costs, cogs = evaluate(_inputs(new))
-    entries = tuple(
-        journal(_valuation(books), _valuation(replace(new, costs=costs)), event.event_id,
-                event.occurred_at)
-    )  # fmt: skip
+    inputs = _inputs(new)
+    costs, cogs = evaluate(inputs)
+    valued = _valuation(inputs, costs)
+    entries = tuple(journal(books.valued, valued, event.event_id, event.occurred_at))
     posted = dict(books.posted)
     for entry in entries:
         key = (entry.usage_id, entry.lot_id)
@@ -113,6 +117,7 @@ def apply_cost(event: Event, books: CostBooks) -> tuple[CostBooks, CostChanges]:
         costs=MappingProxyType(costs),
         cogs=MappingProxyType(cogs),
         posted=MappingProxyType(posted),
+        valued=MappingProxyType(valued),
         processed=books.processed | {event.event_id},
     )
     changes = CostChanges(
@@ -126,9 +131,16 @@ def replay_costs(
     books: CostBooks | None = None,
     *,
     methods: Mapping[ItemKey, CostingMethod] | None = None,
+    mfr_tracked: Iterable[ItemKey] | None = None,
 ) -> CostBooks:
-    """Fold ``events`` in the given order (rejections are recorded, never raised)."""
-    current = books or CostBooks(methods=MappingProxyType(dict(methods or {})))
+    """Fold ``events`` in the given order (rejections are recorded, never raised).
+
+    ``methods`` and ``mfr_tracked`` configure new books (ignored when ``books`` is given).
+    """
+    current = books or CostBooks(
+        methods=MappingProxyType(dict(methods or {})),
+        mfr_tracked=None if mfr_tracked is None else frozenset(mfr_tracked),
+    )
     for event in events:
         try:
             current, _ = apply_cost(event, current)
@@ -184,10 +196,9 @@ def _inputs(books: CostBooks) -> CostInputs:
     )
 
 
-def _valuation(books: CostBooks) -> Valuation:
-    inputs = _inputs(books)
+def _valuation(inputs: CostInputs, costs: Mapping[str, LotCost]) -> Valuation:
     return {
-        (uid, lid): (qty, books.costs[lid].unit_cost if lid in books.costs else ZERO)
+        (uid, lid): (qty, costs[lid].unit_cost)
         for uid, per in inputs.net.items()
         for lid, qty in per.items()
         if qty != ZERO

@@ -24,13 +24,15 @@ rounded half-even to 6 decimal places so that every COGS amount is exact.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from .events import PurchaseOpened
-from .item import ZERO
+from .item import ZERO, ItemKey
 from .lot import CostStatus, Lot, LotKind
+from .moment import Moment
 from .usage import Usage
 
 __all__ = ["COST_PLACES", "CostInputs", "LotCost", "evaluate", "unit_cost"]
@@ -83,10 +85,16 @@ class _Run:
     billed: dict[str, Decimal] = field(default_factory=dict)
     by_doc: dict[str, list[Lot]] = field(default_factory=dict)
     used_by_doc: dict[str, list[str]] = field(default_factory=dict)
+    arrivals: dict[ItemKey, list[tuple[Moment, str]]] = field(default_factory=dict)
+    """Per item, (first arrival, lot id) of its non-return lots, sorted: "latest" lookups."""
 
     def __post_init__(self) -> None:
         for lot in sorted(self.inputs.lots.values(), key=lambda lot: lot.lot_id):
             self.by_doc.setdefault(lot.document, []).append(lot)
+            if lot.kind is not LotKind.RETURN and lot.received_at is not None:
+                self.arrivals.setdefault(lot.item, []).append((lot.received_at, lot.lot_id))
+        for arrivals in self.arrivals.values():
+            arrivals.sort()
         for usage in sorted(self.inputs.usages.values(), key=lambda u: u.usage_id):
             self.used_by_doc.setdefault(usage.document, []).append(usage.usage_id)
         self.billed = self._bills()
@@ -148,19 +156,13 @@ class _Run:
         return LotCost(unit_cost(share, qty[lot.lot_id]), status)
 
     def _latest(self, lot: Lot) -> LotCost:
-        before = [
-            other
-            for other in self.inputs.lots.values()
-            if other.item == lot.item
-            and other.kind is not LotKind.RETURN
-            and other.received_at is not None
-            and lot.received_at is not None
-            and other.received_at < lot.received_at
-        ]
-        if not before:
+        arrivals = self.arrivals.get(lot.item, [])
+        if lot.received_at is None:
             return LotCost(ZERO, CostStatus.ESTIMATED)
-        latest = max(before, key=lambda other: (other.received_at, other.lot_id))
-        return self.lot(latest.lot_id)
+        before = bisect_left(arrivals, (lot.received_at, ""))
+        if before == 0:
+            return LotCost(ZERO, CostStatus.ESTIMATED)
+        return self.lot(arrivals[before - 1][1])
 
     def _bills(self) -> dict[str, Decimal]:
         received: dict[str, Decimal] = {}

@@ -14,8 +14,10 @@ cannot know is an event not yet seen: a shipment arriving before its serial's re
 refused (and replayable from the dead letters once the receipt is in). The simulator and
 producers send a serial's events in causal order, which is what makes this safe.
 
-A return of an item tracked by manufacturer lot (any of its lots carries one) must name the
-lot; a line with serials must list exactly one serial per unit.
+A return of an item tracked by manufacturer lot must name the lot; which items are tracked is
+configuration (like the costing method) so the rule does not depend on arrival order; when
+not configured it is inferred from the lots known so far (any carrying an mfr lot). A line
+with serials must list exactly one serial per unit.
 """
 
 from __future__ import annotations
@@ -54,9 +56,15 @@ def check_lines(
     item: ItemKey,
     lines: Iterable[tuple[Decimal, tuple[str, ...], str | None, bool]],
     lots: Mapping[str, Lot],
+    tracked: bool | None = None,
 ) -> None:
-    """Check ``(qty, serials, mfr_lot, is_return)`` lines of one item against its ``lots``."""
-    tracked = any(lot.mfr_lot is not None for lot in lots.values())
+    """Check ``(qty, serials, mfr_lot, is_return)`` lines of one item against its ``lots``.
+
+    ``tracked`` says whether the item is tracked by mfr lot (configuration); ``None`` infers
+    it from the known lots (any carrying an mfr lot), which depends on what has arrived.
+    """
+    if tracked is None:
+        tracked = any(lot.mfr_lot is not None for lot in lots.values())
     for qty, serials, mfr_lot, is_return in lines:
         if serials and Decimal(len(serials)) != qty:
             msg = f"{item}: {len(serials)} serials listed for a quantity of {qty}"
