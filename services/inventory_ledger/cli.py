@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from inventory_ledger.local_stack.command import stack_app
 from inventory_ledger.settings import Settings
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from pydantic import BaseModel
 
 __all__ = ["app", "main"]
 
@@ -36,6 +44,184 @@ def migrate() -> None:
     for m in applied:
         typer.echo(f"applied {m.version:04d}_{m.name}")
     typer.echo("database schema is up to date")
+
+
+# --- read side: balances, transactions, reconciliation, dead letters ---------------------------
+# Each command reads through the same views as the HTTP API (so `--json` prints what the API
+# returns) on one connection of the app role (`INVENTORY_DATABASE_URL`).
+
+dead_letters_app = typer.Typer(no_args_is_help=True, help="Messages that could not be processed.")
+app.add_typer(dead_letters_app, name="dead-letters")
+
+_T = TypeVar("_T")
+_DATABASE_ERROR = 3
+"""Exit code when the database cannot be read (1 is "not ok", 2 is a usage error)."""
+_JSON = typer.Option("--json", help="Print JSON (the HTTP API's shape) instead of a table.")
+_LIC = typer.Option("--lic", help="Only this line item code.")
+_LOCATION = typer.Option("--location", help="Only this location.")
+
+
+def _read(settings: Settings, query: Callable[[Any], Awaitable[_T]]) -> _T:
+    """Run ``query`` on one app-role connection and close it."""
+    import asyncpg
+
+    async def read() -> _T:
+        conn = await asyncpg.connect(settings.database_url.get_secret_value(), timeout=10)
+        try:
+            return await query(conn)
+        finally:
+            await conn.close()
+
+    try:
+        return asyncio.run(read())
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        typer.echo(f"error: cannot read the ledger: {exc}", err=True)
+        raise typer.Exit(_DATABASE_ERROR) from None
+
+
+def _time(option: str, value: str | None) -> datetime | None:
+    """An RFC 3339 option value, or a usage error naming the option."""
+    from pydantic import ValidationError
+
+    from inventory_ledger.adapters.http.timestamps import parse_rfc3339
+
+    try:
+        return None if value is None else parse_rfc3339(value)
+    except ValidationError:
+        raise typer.BadParameter(
+            f"{value!r} is not RFC 3339 (e.g. 2026-11-20T10:00:00Z)", param_hint=option
+        ) from None
+
+
+def _limit(settings: Settings, limit: int | None) -> int:
+    """``limit`` (default: the API's page size), at most the API's largest page."""
+    chosen = settings.api_default_page_size if limit is None else limit
+    if not 1 <= chosen <= settings.api_max_page_size:
+        raise typer.BadParameter(f"must be 1..{settings.api_max_page_size}", param_hint="--limit")
+    return chosen
+
+
+def _show(
+    data: BaseModel | Sequence[BaseModel], as_json: bool, title: str, columns: Sequence[str] = ()
+) -> None:
+    """``data`` as indented JSON, or its rows (``columns`` or every field) as a rich table."""
+    from pydantic import BaseModel
+    from rich.console import Console
+    from rich.table import Table
+
+    if as_json:
+        dumped = (
+            data.model_dump(mode="json")
+            if isinstance(data, BaseModel)
+            else [row.model_dump(mode="json") for row in data]
+        )
+        typer.echo(json.dumps(dumped, indent=2))
+        return
+    rows = [data] if isinstance(data, BaseModel) else list(data)
+    names = list(columns) or (list(type(rows[0]).model_fields) if rows else [])
+    table = Table(title=title)
+    for name in names:
+        table.add_column(name, justify="right" if name in _NUMERIC else "left")
+    for row in rows:
+        values = row.model_dump(mode="json")
+        table.add_row(*("" if values[n] is None else str(values[n]) for n in names))
+    Console().print(table)
+
+
+_NUMERIC = frozenset(
+    {"on_hand", "on_order", "demand", "available", "projected", "version", "qty", "id"}
+    | {f"{b}_{s}" for b in ("on_hand", "on_order", "demand") for s in ("txns", "balance")}
+)
+
+
+@app.command()
+def balances(
+    lic: Annotated[str | None, _LIC] = None,
+    location: Annotated[str | None, _LOCATION] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="RFC 3339 business time: Σ ledger up to it.")
+    ] = None,
+    as_json: Annotated[bool, _JSON] = False,
+) -> None:
+    """Balances per item: current, or as of a business time."""
+    from inventory_ledger.adapters.http.balances import balance_views
+
+    settings = Settings()
+    when = _time("--as-of", as_of)
+    rows = _read(settings, lambda c: balance_views(c, lic=lic, location=location, as_of=when))
+    _show(rows, as_json, "balances" if when is None else f"balances as of {when.isoformat()}")
+
+
+@app.command()
+def transactions(  # noqa: PLR0917 (typer maps parameters to options)
+    lic: Annotated[str | None, _LIC] = None,
+    location: Annotated[str | None, _LOCATION] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="RFC 3339: lines at or after this time.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="RFC 3339: lines before this time.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="Lines per page.")] = None,
+    cursor: Annotated[
+        str | None, typer.Option("--cursor", help="next_cursor of the previous page.")
+    ] = None,
+    as_json: Annotated[bool, _JSON] = False,
+) -> None:
+    """Ledger lines in recording order, one page at a time."""
+    from inventory_ledger.adapters.http.transactions import decode_cursor, transaction_page_view
+
+    settings = Settings()
+    try:
+        after = 0 if cursor is None else decode_cursor(cursor)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--cursor") from None
+    count, start, end = _limit(settings, limit), _time("--since", since), _time("--until", until)
+    page = _read(
+        settings,
+        lambda c: transaction_page_view(
+            c, limit=count, cursor=after, lic=lic, location=location, since=start, until=end
+        ),
+    )
+    if as_json:
+        _show(page, as_json, "transactions")
+        return
+    _show(page.items, as_json, "transactions")
+    if page.next_cursor is not None:
+        typer.echo(f"more: --cursor {page.next_cursor}")
+
+
+@app.command()
+def reconcile(as_json: Annotated[bool, _JSON] = False) -> None:
+    """Check balances against Σ ledger lines; exit 1 when they disagree, 3 on a database error."""
+    from inventory_ledger.adapters.http.reconciliation import reconciliation_view
+
+    report = _read(Settings(), reconciliation_view)
+    if as_json:
+        _show(report, as_json, "reconciliation")
+    else:
+        if report.mismatches:
+            _show(report.mismatches, as_json, "mismatches")
+        verdict = "ok" if report.ok else f"{len(report.mismatches)} mismatches"
+        typer.echo(f"reconciliation: {verdict} ({report.items_checked} items checked)")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@dead_letters_app.command("list")
+def list_dead_letters(
+    reason: Annotated[str | None, typer.Option("--reason", help="Only this reason code.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="How many (oldest first).")] = None,
+    as_json: Annotated[bool, _JSON] = False,
+) -> None:
+    """Dead letters, oldest first, with reason and source position."""
+    from inventory_ledger.adapters.http.dead_letters import dead_letter_views
+
+    settings = Settings()
+    count = _limit(settings, limit)
+    rows = _read(settings, lambda c: dead_letter_views(c, limit=count, reason=reason))
+    columns = ("id", "reason", "source_topic", "source_partition", "source_offset", "event_id")
+    _show(rows, as_json, "dead letters", (*columns, "message", "replayed_at"))
 
 
 def main() -> None:

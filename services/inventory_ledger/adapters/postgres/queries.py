@@ -17,6 +17,8 @@ __all__ = [
     "OUTBOX_RELAY_TRY_LOCK",
     "OUTBOX_RELAY_UNLOCK",
     "OUTBOX_UNPUBLISHED",
+    "READINESS_PING",
+    "TRANSACTIONS_PAGE",
 ]
 
 # --- migrations -------------------------------------------------------------------------------
@@ -177,3 +179,17 @@ SELECT coalesce(b.location, s.location) AS location, coalesce(b.lic, s.lic) AS l
 FROM balances b
 FULL JOIN sums s ON (b.location, b.lic) = (s.location, s.lic)
 ORDER BY 1, 2"""
+
+# --- http/cli reads ---------------------------------------------------------------------------
+# A page of ledger lines in id (recording) order after the keyset cursor $1; filters are optional
+# ($n IS NULL); `since` is inclusive and `until` exclusive, both business time (occurred_at).
+TRANSACTIONS_PAGE = """
+SELECT id, lic, location, bucket, qty, occurred_at, event_id, document, document_line, mfr_lot
+FROM transactions
+WHERE id > $1
+  AND ($2::text IS NULL OR lic = $2) AND ($3::text IS NULL OR location = $3)
+  AND ($4::timestamptz IS NULL OR occurred_at >= $4)
+  AND ($5::timestamptz IS NULL OR occurred_at < $5)
+ORDER BY id
+LIMIT $6"""
+READINESS_PING = "SELECT 1"
