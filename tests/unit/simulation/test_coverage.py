@@ -91,8 +91,16 @@ def test_sales_and_returns_variety(valid: list[SimulatedMessage]) -> None:
     returns = _data(valid, "shipment.returned")
     assert any("original_shipment_id" in r for r in returns)
     assert any("original_shipment_id" not in r for r in returns)
-    shipped_orders = Counter(s["order_id"] for s in _data(valid, "shipment.shipped"))
+    shipments = _data(valid, "shipment.shipped")
+    shipped_orders = Counter(s["order_id"] for s in shipments if "order_id" in s)
     assert max(shipped_orders.values()) >= 2, "no order shipped in parts"
+    assert any("order_id" not in s for s in shipments), "no shipment without an order"
+
+
+def test_jobs_consume_planned_and_unplanned_material(valid: list[SimulatedMessage]) -> None:
+    lines = [line for d in _data(valid, "job.materials_consumed") for line in d["lines"]]
+    assert any("input_line_id" in line for line in lines)
+    assert any("input_line_id" not in line for line in lines)
 
 
 def test_jobs_close_with_and_without_additional_cost(valid: list[SimulatedMessage]) -> None:

@@ -101,6 +101,10 @@ def _consume(
             lines += pick_lines(
                 len(lines) + 1, inp.item, location, picks, input_line_id=inp.line_id
             )
+    if first and ctx.rng.random() < 0.1:  # unplanned material: no input line to refer to
+        extra = ctx.rng.choice(ctx.purchased)
+        picks = ctx.stock.take(extra, location, extra.step * ctx.rng.randint(1, 3))
+        lines += pick_lines(len(lines) + 1, extra, location, picks)
     if lines:
         data = {"job_id": job_id, "lines": lines}
         ctx.emit(ctx.topics.jobs, job_id, "job.materials_consumed", data)

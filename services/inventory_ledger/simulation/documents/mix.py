@@ -9,7 +9,7 @@ from ..engine import Context, Process
 from .adjustments import adjustment, beginning_balances
 from .jobs import production_job
 from .purchasing import purchase_order, receipt_without_po
-from .sales import sales_order, unattributed_return
+from .sales import direct_shipment, sales_order, unattributed_return
 
 __all__ = ["next_document", "opening"]
 
@@ -20,8 +20,9 @@ _STARTERS: tuple[Callable[[Context], Process], ...] = (
     adjustment,
     receipt_without_po,
     unattributed_return,
+    direct_shipment,
 )
-_CUM_WEIGHTS = tuple(accumulate((24.0, 46.0, 7.0, 9.0, 3.0, 2.0)))
+_CUM_WEIGHTS = tuple(accumulate((24.0, 46.0, 7.0, 9.0, 3.0, 2.0, 1.0)))
 
 
 def opening(ctx: Context) -> Process:

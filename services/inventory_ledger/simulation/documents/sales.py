@@ -16,7 +16,7 @@ from ..engine import DAY, HOUR, Context, Process
 from ..stock import Held
 from .lines import Line, goods_line
 
-__all__ = ["sales_order", "unattributed_return"]
+__all__ = ["direct_shipment", "sales_order", "unattributed_return"]
 
 
 @dataclass(slots=True)
@@ -74,8 +74,12 @@ def sales_order(ctx: Context) -> Process:
     ctx.emit(topic, order_id, "order.closed", {"order_id": order_id})
 
 
-def _ship(ctx: Context, order_id: str, lines: dict[str, _OrderLine]) -> None:
-    """Ship what is on hand now; a third of the time only part of it (a split delivery)."""
+def _ship(ctx: Context, order_id: str | None, lines: dict[str, _OrderLine]) -> None:
+    """Ship what is on hand now; a third of the time only part of it (a split delivery).
+
+    Without ``order_id`` it is a direct shipment (a replacement, a sample): no order, no
+    order line ids.
+    """
     rng = ctx.rng
     wire_lines: list[Line] = []
     held: list[Held] = []
@@ -87,7 +91,8 @@ def _ship(ctx: Context, order_id: str, lines: dict[str, _OrderLine]) -> None:
             want = max(line.item.step, want // 2 // line.item.step * line.item.step)
         for pick in ctx.stock.take(line.item, line.location, want):
             wire = goods_line(len(wire_lines) + 1, line.item, line.location, pick)
-            wire["order_line_id"] = line_id
+            if order_id is not None:
+                wire["order_line_id"] = line_id
             wire_lines.append(wire)
             line.shipped += pick.milli
             serials = list(pick.serials) if pick.serials is not None else None
@@ -95,7 +100,10 @@ def _ship(ctx: Context, order_id: str, lines: dict[str, _OrderLine]) -> None:
     if not wire_lines:
         return
     shipment_id = ctx.new_id("SHP")
-    data = {"shipment_id": shipment_id, "order_id": order_id, "lines": wire_lines}
+    data: Line = {"shipment_id": shipment_id}
+    if order_id is not None:
+        data["order_id"] = order_id
+    data["lines"] = wire_lines
     ctx.emit(ctx.topics.shipping, shipment_id, "shipment.shipped", data)
     ctx.stock.ship(shipment_id, order_id, held)
     if rng.random() < 0.08:
@@ -128,3 +136,10 @@ def unattributed_return(ctx: Context) -> Process:
     shipment_id = ctx.stock.recent_shipment(ctx.rng.getrandbits(16))
     if shipment_id is not None:
         yield from _customer_return(ctx, shipment_id, named=False)
+
+
+def direct_shipment(ctx: Context) -> Process:
+    """Goods sent without a sales order (a warranty replacement, a sample)."""
+    lines = {"1": _new_line(ctx, ctx.home)}
+    _ship(ctx, None, lines)
+    yield from ()
