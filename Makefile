@@ -41,7 +41,8 @@ test-unit: install ## the pure tests only, no servers
 ## The main job on the embedded local stack.
 demo: install
 	$(CLI) stack up
-	@echo "The local stack is up. Stop it with: make stack-down"
+	$(CLI) demo
+	@echo "The local stack is still up (query it: $(CLI) balances). Stop it with: make stack-down"
 
 stack-up: install
 	$(CLI) stack up

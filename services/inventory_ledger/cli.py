@@ -11,6 +11,7 @@ import typer
 
 from inventory_ledger.local_stack.command import stack_app
 from inventory_ledger.settings import Settings
+from inventory_ledger.simulation.command import simulate
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -23,6 +24,7 @@ app = typer.Typer(no_args_is_help=True, help="Inventory ledger service.")
 
 
 app.add_typer(stack_app, name="stack")
+app.command("simulate")(simulate)
 
 
 @app.callback()
@@ -44,6 +46,17 @@ def migrate() -> None:
     for m in applied:
         typer.echo(f"applied {m.version:04d}_{m.name}")
     typer.echo("database schema is up to date")
+
+
+@app.command()
+def run() -> None:
+    """Run the service: consume the inbound topics, keep the ledger, publish balance changes."""
+    from inventory_ledger.bootstrap import run_service
+    from inventory_ledger.logs import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    asyncio.run(run_service(settings))
 
 
 # --- read side: balances, transactions, reconciliation, dead letters ---------------------------
@@ -222,6 +235,24 @@ def list_dead_letters(
     rows = _read(settings, lambda c: dead_letter_views(c, limit=count, reason=reason))
     columns = ("id", "reason", "source_topic", "source_partition", "source_offset", "event_id")
     _show(rows, as_json, "dead letters", (*columns, "message", "replayed_at"))
+
+
+@app.command()
+def demo(
+    events: Annotated[int, typer.Option(min=100, help="Simulated records to publish.")] = 5000,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated business.")] = 2026,
+) -> None:
+    """Migrate, run the service, publish a simulated stream, print the books, stop."""
+    from rich.console import Console
+
+    from inventory_ledger.demo import DemoOptions, run_demo
+    from inventory_ledger.logs import configure_logging
+
+    settings = Settings()
+    configure_logging("WARNING", "console")
+    console = Console(width=max(Console().width, 110))
+    ok = asyncio.run(run_demo(settings, DemoOptions(events=events, seed=seed), console))
+    raise typer.Exit(0 if ok else 1)
 
 
 def main() -> None:
