@@ -33,7 +33,6 @@ Emitted = tuple[float, SimulatedMessage]
 
 HOUR = 3_600.0
 DAY = 24 * HOUR
-_DAY = DAY
 _OPEN_HOUR, _CLOSE_HOUR = 7, 19
 
 
@@ -114,25 +113,17 @@ class Context:
         self._seq += 1
         heapq.heappush(self.agenda, (self.now + delay, self._seq, process))
 
-    def step(self, process: Process) -> None:
-        """Run ``process`` to its next wait and put it back on the agenda."""
-        try:
-            delay = next(process)
-        except StopIteration:
-            return
-        self.spawn(process, max(delay, 1.0))
-
     def next_opening(self, t: float) -> float:
         """``t`` if it falls in business hours on a weekday, else the next opening time."""
         absolute = self._start + t
-        day, seconds = divmod(absolute, _DAY)
+        day, seconds = divmod(absolute, DAY)
         weekday = (int(day) + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
         if weekday < 5 and _OPEN_HOUR * 3600 <= seconds < _CLOSE_HOUR * 3600:
             return t
         skip = 1 if seconds >= _OPEN_HOUR * 3600 else 0
         while (int(day) + skip + 3) % 7 >= 5:
             skip += 1
-        return (day + skip) * _DAY + _OPEN_HOUR * 3600 - self._start
+        return (day + skip) * DAY + _OPEN_HOUR * 3600 - self._start
 
 
 def run(

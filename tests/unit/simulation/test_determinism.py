@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import uuid
 
 import pytest
 
 from inventory_ledger.simulation import SimulationConfig, generate
+from inventory_ledger.simulation.chance import Chance
+from inventory_ledger.simulation.engine import uuid4_from
 from inventory_ledger.simulation.jsonl import write_jsonl
 
 pytestmark = pytest.mark.unit
@@ -54,3 +57,15 @@ def test_zero_events_is_an_empty_stream() -> None:
 def test_invalid_config_is_rejected(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="must be"):
         SimulationConfig(**bad)  # type: ignore[arg-type]
+
+
+def test_event_ids_are_the_uuid4_of_the_seeded_draws() -> None:
+    one, two = Chance(99), Chance(99)
+    for _ in range(1_000):
+        assert uuid4_from(one) == str(uuid.UUID(int=two.getrandbits(128), version=4))
+
+
+def test_event_ids_are_unique_in_a_run() -> None:
+    messages = list(generate(SimulationConfig(events=5_000, seed=12, locations=3)))
+    ids = [m.value["event_id"] for m in messages if isinstance(m.value, dict)]
+    assert len(set(ids)) == len(ids)
