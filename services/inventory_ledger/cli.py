@@ -108,9 +108,10 @@ def _time(option: str, value: str | None) -> datetime | None:
 
 def _limit(settings: Settings, limit: int | None) -> int:
     """``limit`` (default: the API's page size), at most the API's largest page."""
-    chosen = settings.api_default_page_size if limit is None else limit
-    if not 1 <= chosen <= settings.api_max_page_size:
-        raise typer.BadParameter(f"must be 1..{settings.api_max_page_size}", param_hint="--limit")
+    largest = settings.api_max_page_size
+    chosen = min(settings.api_default_page_size, largest) if limit is None else limit
+    if not 1 <= chosen <= largest:
+        raise typer.BadParameter(f"must be 1..{largest}", param_hint="--limit")
     return chosen
 
 

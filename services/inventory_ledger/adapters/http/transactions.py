@@ -5,6 +5,7 @@
 
 import base64
 import binascii
+import re
 from datetime import datetime
 from typing import Annotated, Any, Final
 
@@ -28,6 +29,9 @@ __all__ = [
 ]
 
 _PREFIX: Final = "txn:"
+_MAX_ID: Final = 2**63 - 1
+"""Ids are Postgres ``bigint``."""
+_DIGITS: Final = re.compile(r"[0-9]{1,19}")
 
 
 def encode_cursor(last_id: int) -> str:
@@ -39,14 +43,15 @@ def decode_cursor(value: Any) -> int:
     """The id a cursor made by :func:`encode_cursor` points after; ``ValueError`` otherwise."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
+    text = str(value)
     try:
-        text = base64.urlsafe_b64decode(str(value) + "=" * (-len(str(value)) % 4)).decode()
+        decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("ascii")
     except (binascii.Error, UnicodeDecodeError):
-        text = ""
-    digits = text.removeprefix(_PREFIX)
-    if not (text.startswith(_PREFIX) and digits.isascii() and digits.isdigit()):
-        raise ValueError("not a cursor this API issued (pass next_cursor back unchanged)")
-    return int(digits)
+        decoded = ""
+    digits = decoded.removeprefix(_PREFIX)
+    if decoded.startswith(_PREFIX) and _DIGITS.fullmatch(digits) and int(digits) <= _MAX_ID:
+        return int(digits)
+    raise ValueError("not a cursor this API issued (pass next_cursor back unchanged)")
 
 
 Cursor = Annotated[

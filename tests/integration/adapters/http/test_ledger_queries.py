@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+
 import asyncpg
 import httpx
 import pytest
 
+from inventory_ledger.adapters.http.transactions import decode_cursor, encode_cursor
 from tests.conftest import LedgerDatabase
 from tests.integration.adapters.http.conftest import MAX_PAGE
 from tests.integration.adapters.http.story import C_RECEIPTS, LINES, at
@@ -179,6 +182,8 @@ async def test_the_default_page_is_settings_default(client: httpx.AsyncClient) -
         {"limit": 0},
         {"limit": "ten"},
         {"cursor": "not-a-cursor"},
+        {"cursor": base64.urlsafe_b64encode(b"txn:99999999999999999999").decode()},
+        {"cursor": base64.urlsafe_b64encode(b"txn:-1").decode()},
         {"since": "2026-11-20 soon"},
         {"lic": ""},
     ],
@@ -224,3 +229,11 @@ async def test_reconciliation_is_clean_then_reports_a_tampered_balance(
             }
         ],
     }
+
+
+@pytest.mark.parametrize("last_id", [0, 1, 41, 2**63 - 1])
+def test_cursors_round_trip(last_id: int) -> None:
+    cursor = encode_cursor(last_id)
+    assert cursor.isascii()
+    assert "=" not in cursor
+    assert decode_cursor(cursor) == last_id
