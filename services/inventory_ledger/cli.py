@@ -135,7 +135,7 @@ def _show(
     names = list(columns) or (list(type(rows[0]).model_fields) if rows else [])
     table = Table(title=title)
     for name in names:
-        table.add_column(name, justify="right" if name in _NUMERIC else "left")
+        table.add_column(name, justify="right" if name in _NUMERIC else "left", overflow="fold")
     for row in rows:
         values = row.model_dump(mode="json")
         table.add_row(*("" if values[n] is None else str(values[n]) for n in names))
