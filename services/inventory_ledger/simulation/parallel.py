@@ -86,7 +86,7 @@ def write_jsonl_parallel(
             workers.append(worker)
             pipes.append(receiver)
         merged = heapq.merge(*map(_received, pipes), key=itemgetter(0))
-        lines = (line for _, line in merged)
+        lines = map(itemgetter(1), merged)
         duplicates, malformed = fault_counts(config)
         if duplicates or malformed:
             faults = Chance(f"{config.seed}/faults")

@@ -26,6 +26,7 @@ _MEAN_GAP_S = 840.0
 """Mean business seconds between new documents of one site during opening hours."""
 
 _by_arrival = itemgetter(0)
+_message = itemgetter(1)
 
 
 def catalog_of(config: SimulationConfig) -> Catalog:
@@ -57,7 +58,7 @@ def generate(config: SimulationConfig) -> Iterator[SimulatedMessage]:
     """Exactly ``config.events`` records, the same ones (byte for byte) for the same config."""
     catalog = catalog_of(config)
     sites = [site_deliveries(config, catalog, s) for s in range(len(catalog.locations))]
-    valid = (message for _, message in merge_sites(sites))
+    valid = map(_message, merge_sites(sites))
     duplicates, malformed = fault_counts(config)
     if not duplicates and not malformed:
         return islice(valid, config.events)

@@ -49,7 +49,7 @@ def _new_line(ctx: Context, location: str, exclude: set[str]) -> _PoLine:
     """
     stock, rng = ctx.stock, ctx.rng
     best, best_gap = None, 0.0
-    for _ in range(4):
+    for _ in range(3):
         item = rng.choice(ctx.purchased)
         if item.lic in exclude:
             continue
