@@ -1,0 +1,1 @@
+"""Deployment artefacts (Dockerfile, compose, Kubernetes) checked offline: no engine, no cluster."""
