@@ -1,16 +1,20 @@
-"""Delivery order: topics lag behind business time independently, as real producers do.
+"""Delivery order: topics go quiet now and then and deliver a backlog, as real producers do.
 
-Every topic delivers its events in business-time order (so per-key order, and in fact
-per-topic order, is preserved), but each topic has its own small jitter and, now and then, an
-outage during which its events are held back and then delivered in a burst. Across topics the
-delivery order therefore differs from business time: a receipt on ``shipping.v1`` can arrive
-before the PO it belongs to on a lagging ``purchasing.v1``. No event is delayed by more than
-``max_lag_s``; with ``max_lag_s == 0`` delivery order is business-time order.
+Each topic of a site delivers its events as they happen, except during an outage (a
+connector down, a producer restarting): then its events are held back and delivered in a
+burst, in their original order, just before the first event after the outage. Outages start
+about twice a business day per topic and last up to ``max_lag_s``. So every topic (hence
+every key) keeps its business order, while across topics the delivery order differs from
+business time: a receipt on ``shipping.v1`` can arrive before the PO it belongs to on a
+lagging ``purchasing.v1``. With ``max_lag_s == 0`` delivery order is business-time order.
+
+Each record comes with its delivery time (business seconds): the time it happened, or for
+a held record the time of the event that ended its outage. Delivery times never decrease,
+so sites can be merged by them.
 """
 
 from __future__ import annotations
 
-import heapq
 import random
 from collections.abc import Iterable, Iterator
 
@@ -22,57 +26,62 @@ __all__ = ["Delivered", "interleave"]
 Delivered = tuple[float, SimulatedMessage]
 """(delivery time in business seconds, record), in delivery order."""
 
-_JITTER_S = 30.0
 _MEAN_BETWEEN_OUTAGES_S = 12 * HOUR
+_NEVER = float("inf")
 
 
 class _Lane:
-    """One topic's delivery delay over business time: jitter, and outages that hold events."""
+    """One topic's outages over business time and the records it holds back."""
 
-    __slots__ = ("last", "max_lag", "outage_end", "outage_start", "rng")
+    __slots__ = ("held", "max_lag", "outage_end", "outage_start", "rng")
 
     def __init__(self, rng: random.Random, max_lag_s: float) -> None:
         self.rng = rng
         self.max_lag = max_lag_s
-        self.last = 0.0
         self.outage_start = 0.0
         self.outage_end = 0.0
+        self.held: list[SimulatedMessage] = []
 
-    def next_outage(self) -> None:
-        self.outage_start = self.outage_end + self.rng.expovariate(1 / _MEAN_BETWEEN_OUTAGES_S)
-        self.outage_end = self.outage_start + self.rng.uniform(0.1, 1.0) * self.max_lag
+    def plan_until(self, t: float) -> None:
+        """Schedule outages until one ends after ``t``."""
+        while t >= self.outage_end:
+            gap = self.rng.expovariate(1 / _MEAN_BETWEEN_OUTAGES_S)
+            self.outage_start = self.outage_end + gap
+            self.outage_end = self.outage_start + self.rng.uniform(0.1, 1.0) * self.max_lag
 
 
 def interleave(
     events: Iterable[Emitted], rng: random.Random, max_lag_s: float
 ) -> Iterator[Delivered]:
-    """Reorder business-time-ordered events into delivery order (streaming, bounded buffer).
-
-    An event is released once business time has passed its arrival time: every later event
-    arrives no earlier than its own business time, so nothing can still overtake it.
-    """
+    """Reorder business-time-ordered events into delivery order (streaming)."""
     if max_lag_s <= 0:
         yield from events
         return
     lanes: dict[str, _Lane] = {}
-    pending: list[tuple[float, int, SimulatedMessage]] = []
-    released: tuple[float, int, SimulatedMessage]
-    push, pop, draw = heapq.heappush, heapq.heappop, rng.random
-    jitter = min(_JITTER_S, max_lag_s)
-    for seq, (t, message) in enumerate(events):
-        lane = lanes.get(message.topic)
-        if lane is None:
-            lane = lanes[message.topic] = _Lane(rng, max_lag_s)
-        while t >= lane.outage_end:
-            lane.next_outage()
-        base = lane.outage_end if t >= lane.outage_start else t
-        arrival = min(base + draw() * jitter, t + max_lag_s)
-        arrival = max(arrival, lane.last)
-        lane.last = arrival
-        push(pending, (arrival, seq, message))
-        while pending and pending[0][0] <= t:
-            released = pop(pending)
-            yield released[0], released[2]
-    while pending:
-        released = pop(pending)
-        yield released[0], released[2]
+    holding: list[_Lane] = []  # lanes with held records, in the order they started holding
+    release_at = _NEVER  # the earliest end of an outage that holds records
+    t = 0.0
+    for t, message in events:
+        if t >= release_at:
+            for ended in [h for h in holding if t >= h.outage_end]:
+                for held in ended.held:
+                    yield t, held
+                ended.held.clear()
+                holding.remove(ended)
+            release_at = min((h.outage_end for h in holding), default=_NEVER)
+        found = lanes.get(message.topic)
+        lane = (
+            found if found is not None else lanes.setdefault(message.topic, _Lane(rng, max_lag_s))
+        )
+        if t >= lane.outage_end:
+            lane.plan_until(t)
+        if t < lane.outage_start:
+            yield t, message
+            continue
+        if not lane.held:
+            holding.append(lane)
+            release_at = min(release_at, lane.outage_end)
+        lane.held.append(message)
+    for lane in holding:
+        for held in lane.held:
+            yield t, held
