@@ -58,8 +58,9 @@ class SimulationConfig:
 
     ``events`` counts every message emitted, faults included: with ``duplicates=0.02`` and
     ``malformed=0.01`` a 10 000-event run has exactly 200 duplicates and 100 malformed
-    messages (rounded), the rest fresh valid events. ``max_lag_s`` bounds how far behind its
-    business time a topic may deliver; 0 gives a stream in business-time order.
+    messages (rounded), the rest fresh valid events. ``max_lag_s`` is the longest outage of
+    a topic, whose records are then delivered late in a burst; 0 gives a stream in
+    business-time order.
     """
 
     events: int = 10_000

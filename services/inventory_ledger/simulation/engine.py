@@ -55,6 +55,7 @@ class Context:
         self, rng: Chance, catalog: Catalog, topics: TopicNames, start: datetime, site: int = 0
     ) -> None:
         self.rng = rng
+        self.random = rng.random
         self.catalog = catalog
         self.topics = topics
         self.site = site
@@ -70,7 +71,7 @@ class Context:
         self._iso_date = ""
         self._ids: dict[str, int] = {}
         self.agenda: list[tuple[float, int, Process]] = []
-        self._seq = 0
+        self.seq = 0
         self.out: list[Emitted] = []
 
     def new_id(self, prefix: str) -> str:
@@ -85,8 +86,10 @@ class Context:
 
     def amount(self, item: Item, lo_units: int, hi_units: int) -> int:
         """A quantity in thousandths between the bounds (units), a multiple of the item's step."""
-        lo = max(1, lo_units * 1000 // item.step)
-        return item.step * self.rng.randint(lo, max(lo, hi_units * 1000 // item.step))
+        step = item.step
+        lo = max(1, lo_units * 1000 // step)
+        hi = max(lo, hi_units * 1000 // step)
+        return step * (lo + int(self.random() * (hi - lo + 1)))  # Chance.randint, inlined
 
     def emit(self, topic: str, key: str, event_type: str, data: dict[str, Any]) -> None:
         """Record one event at the current business time."""
@@ -110,8 +113,8 @@ class Context:
 
     def spawn(self, process: Process, delay: float = 0.0) -> None:
         """Start ``process`` after ``delay`` seconds of business time."""
-        self._seq += 1
-        heapq.heappush(self.agenda, (self.now + delay, self._seq, process))
+        self.seq += 1
+        heapq.heappush(self.agenda, (self.now + delay, self.seq, process))
 
     def next_opening(self, t: float) -> float:
         """``t`` if it falls in business hours on a weekday, else the next opening time."""
@@ -133,20 +136,29 @@ def run(
     mean_gap_s: float,
 ) -> Iterator[Emitted]:
     """Run the business forever; the caller stops iterating when it has enough events."""
-    heap, pop, spawn = ctx.agenda, heapq.heappop, ctx.spawn
+    heap, spawn = ctx.agenda, ctx.spawn
     spawn(opening)
     rate = 1.0 / mean_gap_s
     arrival = ctx.next_opening(ctx.rng.expovariate(rate))
     while True:
         if heap and heap[0][0] <= arrival:
-            ctx.now, _, process = pop(heap)
+            # Step the due process in place: it stays on top of the agenda while it runs
+            # (anything it spawns is due no earlier and sorts after it), then one sift.
+            now, _, process = heap[0]
+            ctx.now = now
+            delay = next(process, None)
+            if delay is None:
+                heapq.heappop(heap)
+            else:
+                ctx.seq += 1
+                heapq.heapreplace(heap, (now + (delay if delay > 1.0 else 1.0), ctx.seq, process))
         else:
             ctx.now = arrival
             process = next_document(ctx)
             arrival = ctx.next_opening(arrival + ctx.rng.expovariate(rate))
-        delay = next(process, None)  # the step() of the process, inlined on this hot path
-        if delay is not None:
-            spawn(process, delay if delay > 1.0 else 1.0)
+            delay = next(process, None)
+            if delay is not None:
+                spawn(process, delay if delay > 1.0 else 1.0)
         if ctx.out:
             out, ctx.out = ctx.out, []
             yield from out
