@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from .config import SimulationConfig
+from ..settings import Settings
+from .config import SimulationConfig, TopicNames
 from .jsonl import write_jsonl
 from .kafka import publish
 from .pacing import paced, progress_bar
@@ -51,6 +52,9 @@ def simulate(
 ) -> None:
     """Generate a realistic, deterministic business stream (POs, receipts, bills, orders,
     shipments, returns, jobs, adjustments) interleaved across topics as Kafka delivers it.
+
+    Topic names are the service's (INVENTORY_TOPIC_* settings), so the stream lands where
+    the service consumes.
     """
     try:
         config = SimulationConfig(
@@ -60,6 +64,7 @@ def simulate(
             seed=seed,
             duplicates=duplicates,
             malformed=malformed,
+            topics=TopicNames(*Settings().inbound_topics),
         )
     except ValueError as error:
         raise typer.BadParameter(str(error)) from error

@@ -24,6 +24,12 @@ def _root() -> None:
     """Keep ``simulate`` a subcommand, as in the real CLI."""
 
 
+@pytest.fixture(autouse=True)
+def _default_topics(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("PURCHASING", "SALES", "SHIPPING", "JOBS", "ADJUSTMENTS"):
+        monkeypatch.delenv(f"INVENTORY_TOPIC_{name}", raising=False)
+
+
 def _expected(**options: float) -> bytes:
     buffer = io.BytesIO()
     write_jsonl(generate(SimulationConfig(**options)), buffer)  # type: ignore[arg-type]
@@ -52,3 +58,13 @@ def test_writes_to_stdout_without_a_target() -> None:
 def test_rejects_bad_options(args: list[str]) -> None:
     result = CliRunner().invoke(app, ["simulate", *args])
     assert result.exit_code == 2
+
+
+def test_uses_the_service_topic_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INVENTORY_TOPIC_SALES", "acme.sales.v1")
+    out = tmp_path / "events.jsonl"
+    result = CliRunner().invoke(app, ["simulate", "--events", "400", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    topics = {line.split(b'"')[3] for line in out.read_bytes().splitlines()}
+    assert b"acme.sales.v1" in topics
+    assert b"sales.v1" not in topics
