@@ -20,7 +20,9 @@ from inventory_ledger.settings import Settings
 from tests.unit.deploy.agreement import SETTINGS_ENV
 from tests.unit.deploy.support import DEPLOY, build_tool
 
-pytestmark = pytest.mark.unit
+# The timeout covers a cold first build of the Go tools (~3 min, once); warm, each test
+# takes well under a second.
+pytestmark = [pytest.mark.unit, pytest.mark.timeout(600)]
 
 COMPOSE = DEPLOY / "docker" / "compose.yaml"
 KAFKA_POM = DEPLOY / "local" / "kafka" / "pom.xml"

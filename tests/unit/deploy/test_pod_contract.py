@@ -10,10 +10,13 @@ from tests.unit.deploy.agreement import effective_settings
 from tests.unit.deploy.support import KUSTOMIZATIONS, Doc
 from tests.unit.deploy.workload import app_container, find, find_all, pod_spec
 
-pytestmark = pytest.mark.unit
+# The timeout covers a cold first build of the Go tools (~3 min, once); warm, each test
+# takes well under a second.
+pytestmark = [pytest.mark.unit, pytest.mark.timeout(600)]
 
 PROBES = {"startupProbe": "/healthz", "livenessProbe": "/healthz", "readinessProbe": "/readyz"}
 NON_ROOT_UID = 10001  # the Dockerfile's USER (test_dockerfile checks that side)
+STAGE = "inventory-ledger/stage"
 
 
 def _port_number(container: dict[str, Any], port: int | str) -> int:
@@ -148,3 +151,21 @@ def test_the_disruption_budget_covers_the_service_pods(
     # maxUnavailable, not minAvailable: drains always progress, whatever KEDA's replica count.
     assert budget["spec"] == budget["spec"] | {"maxUnavailable": 1}
     assert "minAvailable" not in budget["spec"]
+
+
+@pytest.mark.parametrize("name", KUSTOMIZATIONS)
+def test_the_migrate_stage_can_be_applied_alone(rendered: dict[str, list[Doc]], name: str) -> None:
+    """``kubectl apply --selector inventory-ledger/stage=migrate`` brings all the Job needs."""
+    docs = rendered[name]
+    stage = [d for d in docs if d["metadata"].get("labels", {}).get(STAGE) == "migrate"]
+    assert sorted((d["kind"], d["metadata"]["name"].split("-")[-1]) for d in stage) == [
+        ("ConfigMap", find(docs, "ConfigMap")["metadata"]["name"].split("-")[-1]),
+        ("Job", "migrate"),
+        ("NetworkPolicy", "migrate"),
+        ("ServiceAccount", "ledger"),
+    ]
+    job = pod_spec(find(docs, "Job"))
+    assert job["serviceAccountName"] in {d["metadata"]["name"] for d in stage}
+    for source in job["containers"][0]["envFrom"]:
+        assert source["configMapRef"]["name"] in {d["metadata"]["name"] for d in stage}
+    assert all(d["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "-1" for d in stage)

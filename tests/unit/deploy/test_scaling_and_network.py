@@ -11,7 +11,9 @@ from tests.unit.deploy.agreement import effective_settings
 from tests.unit.deploy.support import KUSTOMIZATIONS, Doc
 from tests.unit.deploy.workload import app_container, container_env, find, find_all
 
-pytestmark = pytest.mark.unit
+# The timeout covers a cold first build of the Go tools (~3 min, once); warm, each test
+# takes well under a second.
+pytestmark = [pytest.mark.unit, pytest.mark.timeout(600)]
 
 PARTITIONS = "inventory-ledger/inbound-topic-partitions"
 SASL = {"SCRAM-SHA-256": "scram_sha256", "SCRAM-SHA-512": "scram_sha512", "PLAIN": "plaintext"}

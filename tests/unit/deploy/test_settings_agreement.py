@@ -22,7 +22,9 @@ from tests.unit.deploy.agreement import (
 from tests.unit.deploy.support import KUSTOMIZATIONS, Doc
 from tests.unit.deploy.workload import app_container, find, find_all
 
-pytestmark = pytest.mark.unit
+# The timeout covers a cold first build of the Go tools (~3 min, once); warm, each test
+# takes well under a second.
+pytestmark = [pytest.mark.unit, pytest.mark.timeout(600)]
 
 
 @pytest.mark.parametrize("name", KUSTOMIZATIONS)
