@@ -120,6 +120,9 @@ class Settings(BaseSettings):
         default="ledger_app",
         description="Role the service runs as; migrations grant it least privilege.",
     )
+    metrics_interval_s: float = Field(
+        default=15.0, description="How often consumer lag and outbox backlog are measured."
+    )
     # --- logging ---------------------------------------------------------------------------
     log_level: str = Field(default="INFO", description="Level of the service's logs.")
     log_format: Literal["json", "console"] = Field(
@@ -131,7 +134,9 @@ class Settings(BaseSettings):
         default="127.0.0.1",
         description="Address the HTTP API binds; 0.0.0.0 in a container.",
     )
-    http_port: int = Field(default=8080, ge=1, le=65535, description="Port of the HTTP API.")
+    http_port: int = Field(
+        default=8080, ge=0, le=65535, description="Port of the HTTP API (0: any free port)."
+    )
     api_token: SecretStr | None = Field(
         default=None,
         description="Bearer token every /v1 route requires when set; health and metrics stay open.",

@@ -64,6 +64,8 @@ def service_settings(bootstrap: str, app_dsn: str, topics: Topics, **extra: Any)
         topic_dead_letter=topics.dead_letter,
         consumer_group=topics.group,
         relay_poll_interval_s=0.2,
+        http_port=0,
+        metrics_interval_s=1.0,
         shutdown_timeout_s=20,
         **extra,
     )

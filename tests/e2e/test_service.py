@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import httpx
 import pytest
+from prometheus_client import CollectorRegistry
 
 from inventory_ledger.bootstrap import Service
+from inventory_ledger.domain.balance import Balance
+from inventory_ledger.domain.item import ItemKey
+from inventory_ledger.metrics import LedgerMetrics
 from inventory_ledger.simulation import SimulationConfig, generate, valid_events
 from inventory_ledger.simulation.kafka import publish
 from tests.conftest import LedgerDatabase
@@ -39,7 +46,10 @@ async def test_stream_with_duplicates_and_poison_gives_the_oracle_books(
     malformed = sum(1 for m in messages if not m.is_valid)
     unique = len(list(valid_events(messages)))
 
-    service = Service(service_settings(kafka_bootstrap, ledger_db.app_dsn, topics))
+    service = Service(
+        service_settings(kafka_bootstrap, ledger_db.app_dsn, topics),
+        metrics=LedgerMetrics.create(CollectorRegistry()),
+    )
     await service.start()
     try:
         await wait_for(
@@ -49,11 +59,30 @@ async def test_stream_with_duplicates_and_poison_gives_the_oracle_books(
             within_s=180,
             what="the stream to be applied and published",
         )
+        assert service.http is not None
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{service.http.port}") as http:
+            api = (await http.get("/v1/balances")).json()
+            reconciliation = (await http.get("/v1/reconciliation")).json()
+            metrics_text = (await http.get("/metrics")).text
     finally:
         await service.stop()
 
-    balances = await stored_balances(ledger_db.owner_dsn)
     want = {item: b for item, b in books.balances.items() if not b.is_zero}
+    from_api = {
+        ItemKey(b["lic"], b["location"]): Balance(
+            Decimal(b["on_hand"]), Decimal(b["on_order"]), Decimal(b["demand"])
+        )
+        for b in api
+    }
+    assert {i: b for i, b in from_api.items() if not b.is_zero} == want
+    assert reconciliation["ok"] is True
+    applied_line = next(
+        line
+        for line in metrics_text.splitlines()
+        if line.startswith("inventory_ledger_events_applied_total")
+    )
+    assert float(applied_line.rsplit(" ", 1)[1]) > 0
+    balances = await stored_balances(ledger_db.owner_dsn)
     assert balances == want
     out = await read_topic(kafka_bootstrap, topics.balance_changed)
     assert last_published(out) == want, "the last balance_changed per key is the balance"

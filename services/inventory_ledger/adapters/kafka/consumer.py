@@ -17,8 +17,10 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
+from inventory_ledger import failpoints
 from inventory_ledger.adapters.kafka.records import KafkaRecord, split_records
-from inventory_ledger.application.apply_batch import BatchResult
+from inventory_ledger.application.apply_batch import BatchResult, Inbound
+from inventory_ledger.application.dead_letter import DeadLetter
 from inventory_ledger.application.ingest import RetryPolicy, ingest
 from inventory_ledger.application.ports import LedgerStore
 from inventory_ledger.settings import Settings
@@ -26,8 +28,8 @@ from inventory_ledger.settings import Settings
 __all__ = ["BatchObserver", "Ingestor", "build_broker"]
 
 
-BatchObserver = Callable[[Sequence[KafkaRecord], BatchResult, float], None]
-"""Told of every committed batch: its records, what it did, how long it took (metrics)."""
+BatchObserver = Callable[[Sequence[Inbound], Sequence[DeadLetter], BatchResult, float], None]
+"""Told of every committed batch: its events, its dead letters, what it did, how long it took."""
 
 
 class Ingestor:
@@ -49,9 +51,10 @@ class Ingestor:
         started = time.perf_counter()
         inbound, letters = split_records(records)
         result = await ingest(self._store, inbound, letters, self._retry)
+        failpoints.hit("after_db_commit_before_ack")  # drills only; no-op unless armed
         self._on_commit()
         if self._observe is not None:
-            self._observe(records, result, time.perf_counter() - started)
+            self._observe(inbound, letters, result, time.perf_counter() - started)
 
 
 def _security(settings: Settings) -> BaseSecurity | None:

@@ -14,7 +14,13 @@ from inventory_ledger.adapters.postgres.connection import Connection
 from inventory_ledger.domain.balance import Balance, Mismatch
 from inventory_ledger.domain.item import ItemKey
 
-__all__ = ["ItemBalance", "Reconciliation", "balances", "reconcile_balances"]
+__all__ = [
+    "ItemBalance",
+    "Reconciliation",
+    "balances",
+    "outbox_backlog",
+    "reconcile_balances",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +61,11 @@ async def balances(
         )
         for r in rows
     ]
+
+
+async def outbox_backlog(conn: Connection) -> int:
+    """balance_changed rows committed but not yet acknowledged by the broker."""
+    return int(await conn.fetchval(queries.OUTBOX_BACKLOG))
 
 
 async def reconcile_balances(conn: Connection) -> Reconciliation:

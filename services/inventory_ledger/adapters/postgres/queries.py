@@ -160,6 +160,7 @@ WHERE occurred_at <= $3
   AND ($1::text IS NULL OR lic = $1) AND ($2::text IS NULL OR location = $2)
 GROUP BY location, lic
 ORDER BY location, lic"""
+OUTBOX_BACKLOG = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
 RECONCILE_BALANCES = """
 WITH sums AS (
     SELECT location, lic,
