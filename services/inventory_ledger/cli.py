@@ -238,6 +238,25 @@ def list_dead_letters(
     _show(rows, as_json, "dead letters", (*columns, "message", "replayed_at"))
 
 
+@dead_letters_app.command("replay")
+def replay_dead_letters_command(
+    ids: Annotated[
+        list[int] | None, typer.Option("--id", help="Replay this dead letter (repeatable).")
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Replay all with this reason.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many.")] = 1000,
+) -> None:
+    """Re-send dead letters (after a fix) to their source topics; the service applies them."""
+    from inventory_ledger.adapters.kafka.replay import replay_dead_letters
+
+    if not ids and reason is None:
+        raise typer.BadParameter("name --id or --reason (replaying everything is never implied)")
+    replayed = asyncio.run(replay_dead_letters(Settings(), ids=ids, reason=reason, limit=limit))
+    typer.echo(f"replayed {len(replayed)} dead letter(s)" + (f": {replayed}" if replayed else ""))
+
+
 @app.command()
 def demo(
     events: Annotated[int, typer.Option(min=100, help="Simulated records to publish.")] = 5000,

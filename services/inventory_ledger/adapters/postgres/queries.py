@@ -194,3 +194,17 @@ WHERE id > $1
 ORDER BY id
 LIMIT $6"""
 READINESS_PING = "SELECT 1"
+
+# --- dead-letter replay ---------------------------------------------------------------------
+DEAD_LETTERS_TO_REPLAY = """
+SELECT id FROM dead_letters
+WHERE replayed_at IS NULL
+  AND ($1::bigint[] IS NULL OR id = ANY($1::bigint[]))
+  AND ($2::text IS NULL OR reason = $2)
+ORDER BY id
+LIMIT $3"""
+DEAD_LETTERS_BY_ID = """
+SELECT id, source_topic, source_partition, source_offset, key, value,
+       headers::text AS headers, reason, message, event_id, event_type, created_at,
+       published_at, replayed_at
+FROM dead_letters WHERE id = ANY($1::bigint[]) ORDER BY id"""
