@@ -69,3 +69,4 @@ def test_event_ids_are_unique_in_a_run() -> None:
     messages = list(generate(SimulationConfig(events=5_000, seed=12, locations=3)))
     ids = [m.value["event_id"] for m in messages if isinstance(m.value, dict)]
     assert len(set(ids)) == len(ids)
+    assert all(str(uuid.UUID(i)) == i and uuid.UUID(i).version == 4 for i in ids)
