@@ -49,6 +49,8 @@ def test_probes_and_ports_follow_the_settings(
             path,
             settings.http_port,
         ), probe
+    # /readyz asks Postgres and Kafka in parallel, each within readiness_timeout_s.
+    assert container["readinessProbe"]["timeoutSeconds"] > settings.readiness_timeout_s
     annotations = find(docs, "Deployment")["spec"]["template"]["metadata"]["annotations"]
     assert annotations["prometheus.io/port"] == str(settings.http_port)
     assert annotations["prometheus.io/path"] == "/metrics"

@@ -1,0 +1,1 @@
+"""The service as the container runs it, without a container engine."""
