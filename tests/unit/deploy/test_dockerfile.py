@@ -145,3 +145,11 @@ def test_dockerignore_sends_only_what_the_build_copies() -> None:
     assert [p for p in needed if _ignored(patterns, p)] == []
     kept_out = [".git", ".venv", ".cache", "tests", "deploy/k8s", "bench"]
     assert [p for p in kept_out if not _ignored(patterns, p)] == []
+
+
+def test_every_setting_the_image_names_exists() -> None:
+    from tests.unit.deploy.agreement import SETTINGS_ENV
+
+    named = set(re.findall(r"\bINVENTORY_[A-Z0-9_]+", DOCKERFILE.read_text()))
+    assert named
+    assert named - set(SETTINGS_ENV) == set()
