@@ -58,8 +58,11 @@ def test_probes_and_ports_follow_the_settings(
 
 
 @pytest.mark.parametrize("name", KUSTOMIZATIONS)
-def test_the_service_exposes_http_and_metrics(rendered: dict[str, list[Doc]], name: str) -> None:
+def test_the_service_exposes_http_and_metrics(
+    rendered: dict[str, list[Doc]], example_secrets: list[Doc], name: str
+) -> None:
     docs = rendered[name]
+    settings = effective_settings(docs, example_secrets)
     service = find(docs, "Service")
     pod_labels = _labels(find(docs, "Deployment"))
     assert _selects(service["spec"]["selector"], pod_labels)
@@ -72,6 +75,10 @@ def test_the_service_exposes_http_and_metrics(rendered: dict[str, list[Doc]], na
         assert _selects(monitor["spec"]["selector"]["matchLabels"], service["metadata"]["labels"])
         assert [e["port"] for e in monitor["spec"]["endpoints"]] == ["metrics"]
         assert [e["path"] for e in monitor["spec"]["endpoints"]] == ["/metrics"]
+        # Lag and backlog gauges are refreshed at least once per scrape.
+        for endpoint in monitor["spec"]["endpoints"]:
+            assert endpoint["interval"].endswith("s")
+            assert int(endpoint["interval"][:-1]) >= settings.metrics_interval_s
 
 
 @pytest.mark.parametrize("name", KUSTOMIZATIONS)
