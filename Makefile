@@ -6,7 +6,7 @@ CLI    := $(BIN)/inventory-ledger
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install lint format test test-unit demo stack-up stack-down stack-status contracts clean bench-apply
+.PHONY: deploy-tools deploy-check install lint format test test-unit demo stack-up stack-down stack-status contracts clean bench-apply
 
 $(BIN)/.installed: pyproject.toml contracts/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
@@ -26,8 +26,16 @@ format: install
 	$(BIN)/ruff check --fix services contracts tests bench
 	$(BIN)/ruff format services contracts tests bench
 
+deploy-tools: ## kustomize + compose-check, built once from their Go modules into .cache/bin
+	deploy/k8s/tools/install-kustomize.sh >/dev/null
+	deploy/docker/tools/install-compose-check.sh >/dev/null
+	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq >/dev/null && apt-get install -y -qq bubblewrap >/dev/null; } || echo "note: no bubblewrap; the read-only-root deploy test will skip"
+
+deploy-check: install deploy-tools ## render + validate manifests, lint Dockerfile, load compose (offline)
+	$(BIN)/pytest -q tests/unit/deploy
+
 ## The test command (CI runs exactly this through .ci/run): real Kafka + Postgres, lint, pytest.
-test: install
+test: install deploy-tools
 	@status=0; \
 	INVENTORY_STACK_POSTGRES_FSYNC=false $(CLI) stack up || exit 1; \
 	$(MAKE) --no-print-directory lint || status=1; \
@@ -35,7 +43,7 @@ test: install
 	$(CLI) stack down >/dev/null || status=1; \
 	exit $$status
 
-test-unit: install ## the pure tests only, no servers
+test-unit: install deploy-tools ## the pure tests only, no servers
 	$(BIN)/pytest -m unit $(PYTEST_ARGS)
 
 ## The main job on the embedded local stack.
