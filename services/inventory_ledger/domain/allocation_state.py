@@ -7,7 +7,8 @@ Rows are merged per (step, usage, lot), so the same steps always give the same r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from bisect import bisect_left, insort
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -26,9 +27,12 @@ Piece = tuple[Moment, str, str]
 class AllocationState:
     """Free quantity per lot, pending usage, net allocation pieces and serial holders.
 
-    ``first`` is each lot's first availability (its FIFO/LIFO place); ``pieces`` the net
-    quantity each allocation row still holds after give-backs; ``holders`` the lot each
-    in-stock serial sits in.
+    ``free`` holds only lots with free quantity (a used-up lot leaves it, so a usage looks
+    at the open lots only, never at the item's history); ``first`` is each lot's first
+    availability (its FIFO/LIFO place); ``pieces`` the net quantity each allocation row
+    still holds after give-backs, indexed per usage in ``usage_pieces``; ``holders`` the lot
+    each in-stock serial sits in. ``documents`` (document -> its usage ids) lets a return
+    find its original shipment's usages without a scan (built from ``usages`` if omitted).
     """
 
     method: CostingMethod
@@ -41,9 +45,32 @@ class AllocationState:
     pieces: dict[Piece, Decimal] = field(default_factory=dict)
     piece_serials: dict[Piece, list[str]] = field(default_factory=dict)
     holders: dict[str, str] = field(default_factory=dict)
+    documents: Mapping[str, Collection[str]] | None = None
+    usage_pieces: dict[str, set[Piece]] = field(default_factory=dict)
+    _open: list[tuple[Moment, str]] | None = None
+    """(first, lot) of the lots in ``free``, sorted; ``None`` until needed (then rebuilt)."""
     allocations: list[Allocation] = field(default_factory=list)
     givebacks: list[GiveBack] = field(default_factory=list)
     _rows: dict[tuple[str, str], tuple[Decimal, list[str]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for piece in self.pieces:
+            self.usage_pieces.setdefault(piece[1], set()).add(piece)
+
+    def usages_of(self, document: str) -> Collection[str]:
+        """The ids of the usages made by ``document``."""
+        if self.documents is None:
+            index: dict[str, list[str]] = {}
+            for usage in self.usages.values():
+                index.setdefault(usage.document, []).append(usage.usage_id)
+            self.documents = index
+        return self.documents.get(document, ())
+
+    def hold(self, piece: Piece, qty: Decimal, serials: Iterable[str]) -> None:
+        """Allocation row ``piece`` holds ``qty`` (with ``serials``) net of give-backs."""
+        self.pieces[piece] = qty
+        self.piece_serials[piece] = list(serials)
+        self.usage_pieces.setdefault(piece[1], set()).add(piece)
 
     def supply(self, step: Supply) -> None:
         """A lot gained quantity: make it free, then let pending usage draw from it."""
@@ -52,9 +79,20 @@ class AllocationState:
 
     def add_free(self, lot: str, qty: Decimal, serials: Iterable[str], at: Moment) -> None:
         """``qty`` of ``lot`` (holding ``serials``) became free at ``at``."""
-        self.free[lot] = self.free.get(lot, ZERO) + qty
         self.first.setdefault(lot, at)
+        self.gain(lot, qty)
         self.holders.update(dict.fromkeys(serials, lot))
+
+    def gain(self, lot: str, qty: Decimal) -> None:
+        """``qty`` more of ``lot`` (already placed in ``first``) is free."""
+        had = self.free.get(lot, ZERO)
+        self.free[lot] = had + qty
+        if had <= ZERO and self._open is not None:
+            insort(self._open, (self.first[lot], lot))
+
+    def reorder(self) -> None:
+        """``free`` or ``first`` were changed directly: rebuild the lot order when needed."""
+        self._open = None
 
     def use(self, usage: Usage) -> None:
         """A usage happened: draw what the lots can give now, keep the rest pending."""
@@ -75,8 +113,7 @@ class AllocationState:
         for (usage_id, lot), (qty, serials) in sorted(self._rows.items()):
             row = Allocation(at, usage_id, lot, qty, tuple(serials))
             self.allocations.append(row)
-            self.pieces[at, usage_id, lot] = qty
-            self.piece_serials[at, usage_id, lot] = list(serials)
+            self.hold((at, usage_id, lot), qty, serials)
         self._rows.clear()
 
     def newest_first(self, pieces: Iterable[Piece]) -> list[Piece]:
@@ -92,7 +129,7 @@ class AllocationState:
         usage = self.usages[usage_id]
         for serial in list(self.pending_serials.get(usage_id, ())):
             lot = self.holders.get(serial)
-            if lot is not None and (lots is None or lot in lots) and self.free[lot] > ZERO:
+            if lot is not None and (lots is None or lot in lots) and self.free.get(lot, ZERO):
                 self.pending_serials[usage_id].remove(serial)
                 del self.holders[serial]
                 self._take(usage_id, lot, Decimal(1), serial)
@@ -105,18 +142,23 @@ class AllocationState:
             generic -= take
 
     def _candidates(self, usage: Usage, lots: set[str] | None) -> list[str]:
-        found = [
-            lot
-            for lot, free in self.free.items()
-            if free > ZERO
-            and (lots is None or lot in lots)
-            and (usage.mfr_lot is None or self.mfr.get(lot) == usage.mfr_lot)
-        ]
-        found.sort(key=lambda lot: (self.first[lot], lot))
-        return found[::-1] if self.method is CostingMethod.LIFO else found
+        if lots is not None:
+            found = sorted((self.first[lot], lot) for lot in lots if self.free.get(lot, ZERO))
+        else:
+            if self._open is None:
+                self._open = sorted((self.first[lot], lot) for lot in self.free)
+            found = list(self._open)
+        if self.method is CostingMethod.LIFO:
+            found.reverse()
+        mfr_lot = usage.mfr_lot
+        return [lot for _, lot in found if mfr_lot is None or self.mfr.get(lot) == mfr_lot]
 
     def _take(self, usage_id: str, lot: str, qty: Decimal, serial: str | None) -> None:
         self.free[lot] -= qty
+        if self.free[lot] <= ZERO:
+            del self.free[lot]
+            if self._open is not None:
+                del self._open[bisect_left(self._open, (self.first[lot], lot))]
         left = self.pending[usage_id] - qty
         if left > ZERO:
             self.pending[usage_id] = left

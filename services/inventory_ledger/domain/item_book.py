@@ -21,7 +21,7 @@ from .reallocation import allocate
 from .serials import SerialMove
 from .usage import Usage
 
-__all__ = ["ItemBook", "record"]
+__all__ = ["ItemBook", "merge_lot", "record"]
 
 
 def _empty() -> Mapping[str, Lot]:
@@ -66,7 +66,7 @@ def record(book: ItemBook, facts: ItemFacts) -> tuple[ItemBook, Moment | None]:
     """
     lots = dict(book.lots)
     for lot in facts.lots:
-        lots[lot.lot_id] = _merge(lots.get(lot.lot_id), lot)
+        lots[lot.lot_id] = merge_lot(lots.get(lot.lot_id), lot)
     usages = {**book.usages, **{u.usage_id: u for u in facts.usages}}
     steps = [*(s.at for s in facts.supplies), *(u.at for u in facts.usages)]
     since = min((*steps, *(r.at for r in facts.returns)), default=None)
@@ -93,7 +93,8 @@ def record(book: ItemBook, facts: ItemFacts) -> tuple[ItemBook, Moment | None]:
     return replace(new, allocations=rows[0], givebacks=rows[1]), since
 
 
-def _merge(old: Lot | None, new: Lot) -> Lot:
+def merge_lot(old: Lot | None, new: Lot) -> Lot:
+    """``old`` with one more event's facts ``new`` merged in (sums, minima, latest given)."""
     if old is None:
         return new
     starts = [at for at in (old.received_at, new.received_at) if at is not None]

@@ -36,7 +36,7 @@ from .moment import Moment
 from .returns import give_back
 from .usage import Usage
 
-__all__ = ["Allocated", "allocate", "resume", "state_at"]
+__all__ = ["Allocated", "allocate", "resume", "state_at", "unreturned"]
 
 Allocated = tuple[tuple[Allocation, ...], tuple[GiveBack, ...]]
 """An item's allocation rows and give-back rows, each sorted."""
@@ -118,24 +118,21 @@ def state_at(  # noqa: PLR0917 - the state's inputs, as allocate takes them
                 _given_back(state, move)
     for usage in (s for s in before if isinstance(s, Usage)):
         _pending(state, usage, rows, since)
+    for lot in [lot for lot, free in state.free.items() if free <= ZERO]:
+        del state.free[lot]
+    state.reorder()
     return state
 
 
-def _drawn(state: AllocationState, row: Allocation) -> None:
-    state.free[row.lot_id] -= row.qty
-    state.pieces[row.at, row.usage_id, row.lot_id] = row.qty
-    state.piece_serials[row.at, row.usage_id, row.lot_id] = list(row.serials)
-    for serial in row.serials:
-        state.holders.pop(serial, None)
+def unreturned(state: AllocationState, row: GiveBack) -> None:
+    """Take give-back ``row`` off the pieces it came from (serials first, newest first).
 
-
-def _given_back(state: AllocationState, row: GiveBack) -> None:
-    if row.usage_id is None and row.lot_id is not None:
-        state.add_free(row.lot_id, row.qty, row.serials, row.at)
+    Only the pieces move: the give-back's lot quantity and serial holders are the caller's.
+    """
     if row.usage_id is None or row.lot_id is None:
         return
     pieces = state.newest_first(
-        p for p in state.pieces if p[1] == row.usage_id and p[2] == row.lot_id
+        p for p in state.usage_pieces.get(row.usage_id, ()) if p[2] == row.lot_id
     )
     for serial in row.serials:
         piece = next(p for p in pieces if serial in state.piece_serials[p])
@@ -146,6 +143,21 @@ def _given_back(state: AllocationState, row: GiveBack) -> None:
         take = min(left, state.pieces[piece])
         state.pieces[piece] -= take
         left -= take
+
+
+def _drawn(state: AllocationState, row: Allocation) -> None:
+    state.free[row.lot_id] -= row.qty
+    state.hold((row.at, row.usage_id, row.lot_id), row.qty, row.serials)
+    for serial in row.serials:
+        state.holders.pop(serial, None)
+
+
+def _given_back(state: AllocationState, row: GiveBack) -> None:
+    if row.usage_id is None and row.lot_id is not None:
+        state.add_free(row.lot_id, row.qty, row.serials, row.at)
+    if row.usage_id is None or row.lot_id is None:
+        return
+    unreturned(state, row)
     state.free[row.lot_id] = state.free.get(row.lot_id, ZERO) + row.qty
     state.holders.update(dict.fromkeys(row.serials, row.lot_id))
 

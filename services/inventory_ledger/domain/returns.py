@@ -31,11 +31,8 @@ __all__ = ["give_back"]
 
 def give_back(state: AllocationState, step: ReturnLine) -> None:
     """Process return line ``step`` on ``state`` (rows are appended to ``state.givebacks``)."""
-    originals = {
-        usage.usage_id
-        for usage in state.usages.values()
-        if step.original is not None and usage.document == step.original and usage.at < step.at
-    }
+    named = () if step.original is None else state.usages_of(step.original)
+    originals = {uid for uid in named if state.usages[uid].at < step.at}
     rows: dict[tuple[str | None, str | None], tuple[Decimal, list[str]]] = {}
     left = step.qty
     restock: list[str] = []
@@ -68,8 +65,9 @@ def give_back(state: AllocationState, step: ReturnLine) -> None:
 def _piece_with_serial(state: AllocationState, originals: set[str], serial: str) -> Piece | None:
     holding = [
         piece
-        for piece, serials in state.piece_serials.items()
-        if piece[1] in originals and serial in serials
+        for usage_id in originals
+        for piece in state.usage_pieces.get(usage_id, ())
+        if serial in state.piece_serials[piece]
     ]
     return state.newest_first(holding)[0] if holding else None
 
@@ -77,10 +75,9 @@ def _piece_with_serial(state: AllocationState, originals: set[str], serial: str)
 def _newest_first(state: AllocationState, originals: set[str], mfr_lot: str | None) -> list[Piece]:
     return state.newest_first(
         piece
-        for piece, qty in state.pieces.items()
-        if piece[1] in originals
-        and qty > ZERO
-        and (mfr_lot is None or state.mfr.get(piece[2]) == mfr_lot)
+        for usage_id in originals
+        for piece in state.usage_pieces.get(usage_id, ())
+        if state.pieces[piece] > ZERO and (mfr_lot is None or state.mfr.get(piece[2]) == mfr_lot)
     )
 
 
@@ -114,7 +111,7 @@ def _restore(
     state.pieces[piece] -= qty
     for serial in serials:
         state.piece_serials[piece].remove(serial)
-    state.free[lot] = state.free.get(lot, ZERO) + qty
+    state.gain(lot, qty)
     state.holders.update(dict.fromkeys(serials, lot))
     _add(rows, (usage_id, lot), qty, serials)
 

@@ -1,0 +1,189 @@
+"""One item's cost books, kept incrementally: the working copy the fold mutates in place.
+
+:class:`ItemLedger` holds what an :class:`~.item_book.ItemBook` holds (facts, steps, rows)
+plus the allocation state at the end of the item's history and the indexes that keep every
+event's work proportional to what it touches:
+
+* an event later than every step of the item runs its own steps on the end state (the
+  append-only fast path: nothing else is read or rewritten);
+* a backdated event at ``since`` rewinds the end state over the tail (the steps and rows at
+  or after ``since``, see ``allocation_rewind``), drops the tail rows and re-runs the
+  steps from ``since`` on — the same rows :func:`~.item_book.record` makes.
+
+:meth:`ItemLedger.book` returns the immutable :class:`ItemBook` for queries and tests.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
+
+from .allocation import Allocation, CostingMethod, GiveBack, ReturnLine, Step, Supply
+from .allocation_rewind import Tail, rewind
+from .allocation_state import AllocationState
+from .cost_facts import ItemFacts
+from .item import ZERO, ItemKey
+from .item_book import ItemBook, merge_lot
+from .lot import Lot
+from .moment import Moment
+from .reallocation import Allocated, resume
+from .serials import SerialMove
+from .usage import Usage
+
+__all__ = ["ItemLedger", "Reallocation"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reallocation:
+    """What one event changed in an item's rows.
+
+    ``since``: where re-allocation started (``None``: no step, rows untouched); ``usages``:
+    usages whose rows changed (their net allocation, hence COGS, may differ); ``restocked``:
+    lots whose restocked quantity changed.
+    """
+
+    since: Moment | None
+    usages: frozenset[str] = frozenset()
+    restocked: frozenset[str] = frozenset()
+
+
+def _step_key(step: Step) -> tuple[Moment, str]:
+    return step.at, type(step).__name__
+
+
+def _gb_key(row: GiveBack) -> tuple[Moment, str, str, Decimal]:
+    return (row.at, row.usage_id or "", row.lot_id or "", row.qty)
+
+
+@dataclass(slots=True)
+class ItemLedger:
+    """An item's facts, steps (sorted), rows (sorted), end state and per-usage indexes."""
+
+    item: ItemKey
+    method: CostingMethod = CostingMethod.FIFO
+    lots: dict[str, Lot] = field(default_factory=dict)
+    usages: dict[str, Usage] = field(default_factory=dict)
+    mfr: dict[str, str | None] = field(default_factory=dict)
+    documents: dict[str, list[str]] = field(default_factory=dict)
+    steps: list[Step] = field(default_factory=list)
+    keys: list[tuple[Moment, str]] = field(default_factory=list)
+    """The sort key of each step (moment, step type), in step order: for bisecting."""
+    serial_moves: dict[str, list[SerialMove]] = field(default_factory=dict)
+    allocations: list[Allocation] = field(default_factory=list)
+    givebacks: list[GiveBack] = field(default_factory=list)
+    drawn: dict[str, list[Allocation]] = field(default_factory=dict)
+    returned: dict[str, list[GiveBack]] = field(default_factory=dict)
+    restocked: dict[str, Decimal] = field(default_factory=dict)
+    has_mfr_lots: bool = False
+    """Whether any known lot carries an mfr lot (the inferred tracking rule)."""
+    state: AllocationState = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.state = AllocationState(self.method, self.mfr, self.usages, documents=self.documents)
+
+    def known_moves(self, serials: set[str]) -> list[SerialMove]:
+        """The known moves of ``serials`` (all a serial check needs)."""
+        return [move for serial in serials for move in self.serial_moves.get(serial, ())]
+
+    def record(self, facts: ItemFacts) -> Reallocation:
+        """Add one event's facts and re-allocate from the earliest step they add."""
+        for lot in facts.lots:
+            self.lots[lot.lot_id] = merge_lot(self.lots.get(lot.lot_id), lot)
+            self.mfr[lot.lot_id] = lot.mfr_lot
+            self.has_mfr_lots = self.has_mfr_lots or lot.mfr_lot is not None
+        for usage in facts.usages:
+            if usage.usage_id not in self.usages:
+                self.documents.setdefault(usage.document, []).append(usage.usage_id)
+            self.usages[usage.usage_id] = usage
+        for move in facts.serial_moves:
+            insort(self.serial_moves.setdefault(move.serial, []), move)
+        new: list[Step] = [*facts.supplies, *facts.usages, *facts.returns]
+        if not new:
+            return Reallocation(None)
+        since = min(step.at for step in new)
+        start = len(self.steps)
+        if start and since <= self.keys[-1][0]:
+            start = bisect_left(self.keys, (since, ""))
+        old_tail = self.steps[start:]
+        for step in sorted(new, key=_step_key):
+            key = _step_key(step)
+            at = (
+                len(self.keys)
+                if not self.keys or self.keys[-1] < key
+                else bisect_left(self.keys, key)
+            )
+            self.keys.insert(at, key)
+            self.steps.insert(at, step)
+        removed = self._cut(since) if old_tail else ((), ())
+        if old_tail:
+            self._rewind(since, old_tail, removed)
+        self.state.allocations.clear()
+        self.state.givebacks.clear()
+        added = resume(self.state, self.steps[start:])
+        self._keep(added)
+        givebacks = (*removed[1], *added[1])
+        usages = {a.usage_id for a in (*removed[0], *added[0])}
+        usages.update(g.usage_id for g in givebacks if g.usage_id is not None)
+        restocked = {g.lot_id for g in givebacks if g.usage_id is None and g.lot_id is not None}
+        return Reallocation(since, frozenset(usages), frozenset(restocked))
+
+    def net(self, usage_id: str) -> dict[str, Decimal]:
+        """Lot -> net allocated quantity of one usage (empty if never allocated)."""
+        net: dict[str, Decimal] = {}
+        for a in self.drawn.get(usage_id, ()):
+            net[a.lot_id] = net.get(a.lot_id, ZERO) + a.qty
+        for g in self.returned.get(usage_id, ()):
+            if g.lot_id is not None:
+                net[g.lot_id] -= g.qty
+        return net
+
+    def book(self) -> ItemBook:
+        """The immutable snapshot of the item's books."""
+        return ItemBook(
+            self.item,
+            self.method,
+            MappingProxyType(dict(self.lots)),
+            MappingProxyType(dict(self.usages)),
+            tuple(sorted(s for s in self.steps if isinstance(s, Supply))),
+            tuple(s for s in self.steps if isinstance(s, ReturnLine)),
+            tuple(sorted(m for moves in self.serial_moves.values() for m in moves)),
+            tuple(self.allocations),
+            tuple(self.givebacks),
+        )
+
+    def _cut(self, since: Moment) -> Allocated:
+        """Remove the rows at or after ``since`` (and from the indexes); return them."""
+        at = bisect_left(self.allocations, since, key=lambda a: a.at)
+        gat = bisect_left(self.givebacks, since, key=lambda g: g.at)
+        allocations, givebacks = tuple(self.allocations[at:]), tuple(self.givebacks[gat:])
+        del self.allocations[at:], self.givebacks[gat:]
+        for uid in {a.usage_id for a in allocations}:
+            self.drawn[uid] = [a for a in self.drawn[uid] if a.at < since]
+        for g in givebacks:
+            if g.usage_id is not None:
+                self.returned[g.usage_id] = [r for r in self.returned[g.usage_id] if r.at < since]
+            elif g.lot_id is not None:
+                self.restocked[g.lot_id] -= g.qty
+        return allocations, givebacks
+
+    def _rewind(self, since: Moment, old_tail: list[Step], removed: Allocated) -> None:
+        tail = Tail(since, old_tail, removed[0], removed[1], {})
+        earlier = {
+            uid: (tuple(self.drawn.get(uid, ())), tuple(self.returned.get(uid, ())))
+            for uid in tail.touched()
+            if self.usages[uid].at < since
+        }
+        rewind(self.state, Tail(since, old_tail, removed[0], removed[1], earlier))
+
+    def _keep(self, added: Allocated) -> None:
+        self.allocations.extend(added[0])
+        self.givebacks.extend(sorted(added[1], key=_gb_key))
+        for a in added[0]:
+            self.drawn.setdefault(a.usage_id, []).append(a)
+        for g in added[1]:
+            if g.usage_id is not None:
+                self.returned.setdefault(g.usage_id, []).append(g)
+            elif g.lot_id is not None:
+                self.restocked[g.lot_id] = self.restocked.get(g.lot_id, ZERO) + g.qty
