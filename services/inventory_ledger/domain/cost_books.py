@@ -136,11 +136,29 @@ def replay_costs(
     """Fold ``events`` in the given order (rejections are recorded, never raised).
 
     ``methods`` and ``mfr_tracked`` configure new books (ignored when ``books`` is given).
+    New books are folded incrementally (:class:`~.cost_ledger.CostLedger`, equal to the
+    reference by test); folding on top of given books uses :func:`apply_cost`.
     """
-    current = books or CostBooks(
-        methods=MappingProxyType(dict(methods or {})),
-        mfr_tracked=None if mfr_tracked is None else frozenset(mfr_tracked),
+    from .cost_ledger import CostLedger  # the ledger builds on these books: import late
+
+    if books is not None and (books.items or books.processed or books.rejected):
+        return _reference(events, books)
+    ledger = CostLedger(
+        methods=dict(books.methods if books else methods or {}),
+        mfr_tracked=(
+            books.mfr_tracked if books else None if mfr_tracked is None else frozenset(mfr_tracked)
+        ),
     )
+    for event in events:
+        try:
+            ledger.apply(event)
+        except (EventRejectedError, BusinessRuleViolation) as error:
+            ledger.reject(event.event_id, str(error.reason))
+    return ledger.books()
+
+
+def _reference(events: Iterable[Event], books: CostBooks) -> CostBooks:
+    current = books
     for event in events:
         try:
             current, _ = apply_cost(event, current)

@@ -20,24 +20,36 @@ re-costing flows on through allocations into production, assembly and division l
 cycle (a job consuming, through allocations, its own output) is cut where the evaluation,
 in lot-id order, meets a lot it is still costing: that edge counts at zero. Unit costs are
 rounded half-even to 6 decimal places so that every COGS amount is exact.
+
+:func:`evaluate` is the reference: every lot and usage, from scratch. :class:`CostRun`
+also serves the incremental fold (``cost_graph``): given the known costs and the set of
+lots that may have changed, it re-costs only those. Lots whose evaluation met a cycle, or
+read a lot that did, are *tainted*: where the cut falls depends on the evaluation order, so
+a change reaching them is left to the full evaluation (:class:`CostCycleError`).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
+from .cost_index import COST_PLACES, CostIndex, po_key, unit_cost
+from .errors import DomainError
 from .events import PurchaseOpened
-from .item import ZERO, ItemKey
+from .item import ZERO
 from .lot import CostStatus, Lot, LotKind
-from .moment import Moment
 from .usage import Usage
 
-__all__ = ["COST_PLACES", "CostInputs", "LotCost", "evaluate", "unit_cost"]
-
-COST_PLACES = Decimal("0.000001")
+__all__ = [
+    "COST_PLACES",
+    "CostCycleError",
+    "CostInputs",
+    "CostRun",
+    "LotCost",
+    "evaluate",
+    "unit_cost",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +58,6 @@ class LotCost:
 
     unit_cost: Decimal
     status: CostStatus
-
-
-def unit_cost(amount: Decimal, qty: Decimal) -> Decimal:
-    """``amount ÷ qty`` rounded to :data:`COST_PLACES` (0 for no quantity)."""
-    return (amount / qty).quantize(COST_PLACES, ROUND_HALF_EVEN) if qty else ZERO
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,74 +77,90 @@ class CostInputs:
     closes: Mapping[str, Decimal]
 
 
+class CostCycleError(DomainError):
+    """An incremental re-costing reached a cost cycle: evaluate everything instead."""
+
+
 def evaluate(inputs: CostInputs) -> tuple[dict[str, LotCost], dict[str, Decimal]]:
     """Unit cost of every lot and COGS of every usage."""
-    run = _Run(inputs)
+    index = CostIndex.build(inputs.lots.values(), inputs.usages.values(), inputs.bills)
+    run = CostRun(inputs, index)
     costs = {lid: run.lot(lid) for lid in sorted(inputs.lots)}
     return costs, {uid: run.cogs(uid) for uid in sorted(inputs.usages)}
 
 
 @dataclass(slots=True)
-class _Run:
+class CostRun:
+    """One evaluation: memoized lot costs, cycle cuts and taint.
+
+    With ``known`` it is incremental: a lot outside ``stale`` keeps its known cost, and
+    meeting a cycle or a tainted lot raises :class:`CostCycleError`.
+    """
+
     inputs: CostInputs
+    index: CostIndex
+    known: Mapping[str, LotCost] | None = None
+    stale: set[str] = field(default_factory=set)
+    tainted: set[str] = field(default_factory=set)
     done: dict[str, LotCost] = field(default_factory=dict)
     busy: set[str] = field(default_factory=set)
-    billed: dict[str, Decimal] = field(default_factory=dict)
-    by_doc: dict[str, list[Lot]] = field(default_factory=dict)
-    used_by_doc: dict[str, list[str]] = field(default_factory=dict)
-    arrivals: dict[ItemKey, list[tuple[Moment, str]]] = field(default_factory=dict)
-    """Per item, (first arrival, lot id) of its non-return lots, sorted: "latest" lookups."""
-
-    def __post_init__(self) -> None:
-        for lot in sorted(self.inputs.lots.values(), key=lambda lot: lot.lot_id):
-            self.by_doc.setdefault(lot.document, []).append(lot)
-            if lot.kind is not LotKind.RETURN and lot.received_at is not None:
-                self.arrivals.setdefault(lot.item, []).append((lot.received_at, lot.lot_id))
-        for arrivals in self.arrivals.values():
-            arrivals.sort()
-        for usage in sorted(self.inputs.usages.values(), key=lambda u: u.usage_id):
-            self.used_by_doc.setdefault(usage.document, []).append(usage.usage_id)
-        self.billed = self._bills()
+    _cut: bool = False
 
     def lot(self, lid: str) -> LotCost:
+        """The unit cost of lot ``lid``."""
         if lid in self.done:
+            self._cut = self._cut or lid in self.tainted
             return self.done[lid]
+        if self.known is not None and lid not in self.stale:
+            if lid in self.tainted:
+                raise CostCycleError(lid)
+            return self.known[lid]
         if lid in self.busy:
+            if self.known is not None:
+                raise CostCycleError(lid)
+            self._cut = True
             return LotCost(ZERO, CostStatus.ESTIMATED)
+        outer, self._cut = self._cut, False
         self.busy.add(lid)
         cost = self._cost(self.inputs.lots[lid])
         self.busy.discard(lid)
+        if self._cut:
+            self.tainted.add(lid)
+        self._cut = outer or self._cut
         self.done[lid] = cost
         return cost
 
     def cogs(self, uid: str) -> Decimal:
+        """COGS of usage ``uid``: Σ net allocated qty * the lot's unit cost."""
         net = self.inputs.net.get(uid, {})
         return sum((q * self.lot(lid).unit_cost for lid, q in sorted(net.items())), ZERO)
 
     def _cost(self, lot: Lot) -> LotCost:
-        given = LotCost(
-            ZERO if lot.given_cost is None else lot.given_cost.quantize(COST_PLACES),
-            CostStatus.ESTIMATED if lot.given_cost is None else CostStatus.FINAL,
-        )
         match lot.kind:
-            case LotKind.PURCHASE if lot.document.startswith("purchase_order:"):
-                key = f"{lot.document}/{lot.document_line}"
-                if key in self.billed:
-                    return LotCost(self.billed[key], CostStatus.FINAL)
+            case LotKind.PURCHASE if (key := po_key(lot)) is not None:
+                if key in self.index.billed:
+                    return LotCost(self.index.billed[key], CostStatus.FINAL)
                 estimate = self.inputs.estimates.get(key, ZERO)
                 return LotCost(estimate.quantize(COST_PLACES), CostStatus.ESTIMATED)
             case LotKind.PRODUCTION | LotKind.ASSEMBLY | LotKind.DIVISION:
                 return self._rolled(lot)
             case LotKind.RETURN:
-                return self._latest(lot)
+                latest = self.index.latest_before(lot)
+                return LotCost(ZERO, CostStatus.ESTIMATED) if latest is None else self.lot(latest)
             case _:
-                return given
+                if lot.given_cost is None:
+                    return LotCost(ZERO, CostStatus.ESTIMATED)
+                return LotCost(lot.given_cost.quantize(COST_PLACES), CostStatus.FINAL)
 
     def _rolled(self, lot: Lot) -> LotCost:
-        total = sum((self.cogs(uid) for uid in self.used_by_doc.get(lot.document, [])), ZERO)
+        used = self.index.used_by_doc.get(lot.document, [])
+        total = sum((self.cogs(uid) for uid in used), ZERO)
         closed = lot.document in self.inputs.closes
         total += self.inputs.closes.get(lot.document, ZERO)
-        outputs = [o for o in self.by_doc.get(lot.document, []) if o.kind is lot.kind]
+        lots = self.inputs.lots
+        outputs = [
+            lots[i] for i in self.index.by_doc.get(lot.document, []) if lots[i].kind is lot.kind
+        ]
         status = (
             CostStatus.FINAL
             if closed or lot.kind is not LotKind.PRODUCTION
@@ -154,34 +177,3 @@ class _Run:
             return LotCost(ZERO, status)
         share = total * weight[lot.lot_id] / whole
         return LotCost(unit_cost(share, qty[lot.lot_id]), status)
-
-    def _latest(self, lot: Lot) -> LotCost:
-        arrivals = self.arrivals.get(lot.item, [])
-        if lot.received_at is None:
-            return LotCost(ZERO, CostStatus.ESTIMATED)
-        before = bisect_left(arrivals, (lot.received_at, ""))
-        if before == 0:
-            return LotCost(ZERO, CostStatus.ESTIMATED)
-        return self.lot(arrivals[before - 1][1])
-
-    def _bills(self) -> dict[str, Decimal]:
-        received: dict[str, Decimal] = {}
-        for lot in self.inputs.lots.values():
-            if lot.kind is LotKind.PURCHASE and lot.document.startswith("purchase_order:"):
-                key = f"{lot.document}/{lot.document_line}"
-                received[key] = received.get(key, ZERO) + lot.received
-        amount: dict[str, Decimal] = {}
-        billed_qty: dict[str, Decimal] = {}
-        for bill in sorted(self.inputs.bills, key=lambda b: b.event_id):
-            keys = [f"purchase_order:{bill.po_id}/{line.po_line_id}" for line in bill.lines]
-            spread = sum((received.get(k, ZERO) for k in set(keys)), ZERO)
-            for key, line in zip(keys, bill.lines, strict=True):
-                amount[key] = amount.get(key, ZERO) + line.qty * line.unit_cost
-                billed_qty[key] = billed_qty.get(key, ZERO) + line.qty
-            for key in set(keys):
-                if bill.freight and spread:
-                    amount[key] += bill.freight * received.get(key, ZERO) / spread
-        return {
-            key: unit_cost(total, received.get(key) or billed_qty[key])
-            for key, total in amount.items()
-        }

@@ -1,0 +1,225 @@
+"""Incremental costing: re-cost only what an event reached, through the allocation edges.
+
+:class:`CostGraph` keeps the cost inputs of the whole ledger (lots, usages, net allocation,
+estimates, bills, job closes), their :class:`~.cost_index.CostIndex`, and the derived unit
+costs, COGS and valuation. An event *marks* what it changed (``add_lot``, ``add_usage``,
+``set_net``, ``estimate``, ``bill``, ``close``); :meth:`CostGraph.settle` then
+
+1. re-costs the marked lots whose cost reads no other lot (purchase, increase, beginning
+   balance): only those whose cost really changed go on;
+2. closes over the edges downstream of what changed: a lot's cost feeds the COGS of every
+   usage allocated to it and the return lots that take it as their latest lot; a usage's
+   COGS feeds the production, assembly or division lots of its document;
+3. re-costs that closure (upstream first, memoized, as :func:`~.costing.evaluate` does) and
+   re-derives COGS and the journal only for the usages in it.
+
+The result equals the full evaluation (a property test checks it after every event). A cost
+cycle cuts an edge where the *global* evaluation order meets it, so when the closure reaches
+a tainted lot (see ``costing``) everything is evaluated again, as the reference does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from .cogs import CogsEntry, journal
+from .cost_index import CostIndex, po_key
+from .costing import CostCycleError, CostInputs, CostRun, LotCost
+from .events import PurchaseOpened
+from .item import ZERO
+from .lot import Lot, LotKind
+from .moment import Moment
+from .usage import Usage
+
+__all__ = ["CostGraph"]
+
+_ROLLED = frozenset({LotKind.PRODUCTION, LotKind.ASSEMBLY, LotKind.DIVISION})
+_DERIVED = _ROLLED | {LotKind.RETURN}
+
+Pair = tuple[str, str]
+
+
+@dataclass(slots=True)
+class CostGraph:
+    """The ledger's cost inputs, index and derived costs, plus what the event marked."""
+
+    lots: dict[str, Lot] = field(default_factory=dict)
+    usages: dict[str, Usage] = field(default_factory=dict)
+    qty: dict[str, Decimal] = field(default_factory=dict)
+    restocked: dict[str, Decimal] = field(default_factory=dict)
+    net: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    users: dict[str, set[str]] = field(default_factory=dict)
+    estimates: dict[str, tuple[Moment, Decimal]] = field(default_factory=dict)
+    closes: dict[str, tuple[Moment, Decimal]] = field(default_factory=dict)
+    bills: dict[str, PurchaseOpened] = field(default_factory=dict)
+    index: CostIndex = field(default_factory=CostIndex)
+    costs: dict[str, LotCost] = field(default_factory=dict)
+    cogs: dict[str, Decimal] = field(default_factory=dict)
+    valued: dict[Pair, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    posted: dict[Pair, Decimal] = field(default_factory=dict)
+    tainted: set[str] = field(default_factory=set)
+    full_runs: int = 0
+    """How many events fell back to the full evaluation (a change reached a cost cycle)."""
+    _estimated: dict[str, Decimal] = field(default_factory=dict)
+    _closed: dict[str, Decimal] = field(default_factory=dict)
+    _inputs: CostInputs = field(init=False)
+    _lots: set[str] = field(default_factory=set)
+    _docs: set[str] = field(default_factory=set)
+    _usages: dict[str, set[str]] = field(default_factory=dict)
+    """Marked usages -> the lots their net allocation held before the event."""
+
+    def __post_init__(self) -> None:
+        self._inputs = CostInputs(
+            self.lots,
+            self.usages,
+            self.qty,
+            self.net,
+            self._estimated,
+            self.bills.values(),
+            self._closed,
+        )
+
+    @property
+    def inputs(self) -> CostInputs:
+        """The current inputs, as :func:`~.costing.evaluate` takes them (live views)."""
+        return self._inputs
+
+    def add_lot(self, lot: Lot) -> None:
+        """A lot is new or its facts changed."""
+        old = self.lots.get(lot.lot_id)
+        self.lots[lot.lot_id] = lot
+        self.qty[lot.lot_id] = lot.received + self.restocked.get(lot.lot_id, ZERO)
+        self._lots.update(self.index.add_lot(lot, old))
+        if old is None or old.received_at != lot.received_at:
+            self._lots.update(self.index.followers(lot))
+        self._lots.add(lot.lot_id)
+        if lot.kind in _ROLLED:
+            self._docs.add(lot.document)
+        key = po_key(lot)
+        if key is not None and (old is None or old.received != lot.received):
+            self._rebill({key})
+
+    def add_usage(self, usage: Usage) -> None:
+        """A new usage (its COGS starts at zero)."""
+        if usage.usage_id not in self.usages:
+            self.index.add_usage(usage)
+            self._usages.setdefault(usage.usage_id, set())
+        self.usages[usage.usage_id] = usage
+
+    def set_net(self, usage_id: str, net: dict[str, Decimal]) -> None:
+        """A usage's rows changed: its net allocation (lot -> qty) is now ``net``."""
+        old = self.net.pop(usage_id, {})
+        self._usages.setdefault(usage_id, set()).update(old)
+        for lot in old.keys() - net.keys():
+            self.users[lot].discard(usage_id)
+        for lot in net:
+            self.users.setdefault(lot, set()).add(usage_id)
+        if net:
+            self.net[usage_id] = net
+
+    def set_restocked(self, lot_id: str, qty: Decimal) -> None:
+        """What returns restocked into ``lot_id`` is now ``qty``."""
+        self.restocked[lot_id] = qty
+        self.qty[lot_id] = self.lots[lot_id].received + qty
+
+    def estimate(self, key: str, at: Moment, value: Decimal) -> None:
+        """A PO line's estimate as of ``at`` (an older one never wins)."""
+        if key not in self.estimates or self.estimates[key][0] < at:
+            self.estimates[key] = (at, value)
+            self._estimated[key] = value
+            self._lots.update(self.index.key_lots.get(key, ()))
+
+    def bill(self, bill: PurchaseOpened) -> None:
+        """A vendor bill: its PO lines (and those sharing its freight) are re-billed."""
+        self.bills[bill.event_id] = bill
+        self._rebill(self.index.add_bill(bill))
+
+    def close(self, document: str, at: Moment, extra: Decimal) -> None:
+        """A job closed as of ``at`` with additional cost ``extra``."""
+        if document not in self.closes or self.closes[document][0] < at:
+            self.closes[document] = (at, extra)
+            self._closed[document] = extra
+            self._docs.add(document)
+
+    def settle(
+        self, event_id: str, occurred_at: datetime
+    ) -> tuple[dict[str, LotCost], list[CogsEntry]]:
+        """Re-cost what the marks reach; the lots re-costed and the COGS journal entries."""
+        start = [lid for lid in self._lots if self.lots[lid].kind in _DERIVED]
+        leaves = self._lots.difference(start)
+        run = CostRun(self._inputs, self.index, known=self.costs, stale=leaves)
+        start += (lid for lid in leaves if self.costs.get(lid) != run.lot(lid))
+        stale, usages = self._closure(start)
+        try:
+            fresh = self._recost(stale)
+        except CostCycleError:
+            self.full_runs += 1
+            run = CostRun(self._inputs, self.index)
+            fresh = {lid: run.lot(lid) for lid in sorted(self.lots)}
+            self.tainted = run.tainted
+            usages = set(self.usages)
+        revalued = {lid: c for lid, c in fresh.items() if self.costs.get(lid) != c}
+        self.costs.update(fresh)
+        entries = self._revalue(usages, event_id, occurred_at)
+        self._lots.clear()
+        self._docs.clear()
+        self._usages.clear()
+        return revalued, entries
+
+    def _recost(self, stale: set[str]) -> dict[str, LotCost]:
+        if stale & self.tainted:
+            raise CostCycleError(min(stale & self.tainted))
+        run = CostRun(self._inputs, self.index, known=self.costs, stale=stale, tainted=self.tainted)
+        return {lid: run.lot(lid) for lid in sorted(stale)}
+
+    def _closure(self, start: Iterable[str]) -> tuple[set[str], set[str]]:
+        stale: set[str] = set()
+        usages: set[str] = set()
+        lots, docs, queue = list(start), set(self._docs), list(self._usages)
+        while lots or queue or docs:
+            while lots:
+                lid = lots.pop()
+                if lid not in stale:
+                    stale.add(lid)
+                    queue.extend(self.users.get(lid, ()))
+                    lots.extend(self.index.followers(self.lots[lid]))
+            while queue:
+                uid = queue.pop()
+                if uid not in usages:
+                    usages.add(uid)
+                    docs.add(self.usages[uid].document)
+            for doc in docs:
+                rolled = self.index.by_doc.get(doc, ())
+                lots.extend(lid for lid in rolled if self.lots[lid].kind in _ROLLED)
+            docs.clear()
+        return stale, usages
+
+    def _revalue(self, usages: set[str], event_id: str, occurred_at: datetime) -> list[CogsEntry]:
+        before: dict[Pair, tuple[Decimal, Decimal]] = {}
+        after: dict[Pair, tuple[Decimal, Decimal]] = {}
+        for uid in usages:
+            net = self.net.get(uid, {})
+            self.cogs[uid] = sum(
+                (q * self.costs[lid].unit_cost for lid, q in sorted(net.items())), ZERO
+            )
+            for lid in {*net, *self._usages.get(uid, ())}:
+                if (key := (uid, lid)) in self.valued:
+                    before[key] = self.valued.pop(key)
+                if net.get(lid, ZERO) != ZERO:
+                    after[key] = self.valued[key] = (net[lid], self.costs[lid].unit_cost)
+        entries = list(journal(before, after, event_id, occurred_at))
+        for entry in entries:
+            key = (entry.usage_id, entry.lot_id)
+            self.posted[key] = self.posted.get(key, ZERO) + entry.amount
+            if self.posted[key] == ZERO:
+                del self.posted[key]
+        return entries
+
+    def _rebill(self, keys: set[str]) -> None:
+        keys = self.index.spread_over(keys)
+        self.index.rebill(keys, self.lots)
+        for key in keys:
+            self._lots.update(self.index.key_lots.get(key, ()))

@@ -1,0 +1,156 @@
+"""The lookups costing reads besides its inputs, built at once or kept up to date.
+
+``evaluate`` builds a :class:`CostIndex` from scratch; the incremental fold keeps one and
+updates it with each event's lots, usages and bills (:meth:`CostIndex.add_lot`,
+:meth:`CostIndex.add_usage`, :meth:`CostIndex.add_bill`, :meth:`CostIndex.rebill`), so no
+lookup ever scans the books. A PO line's billed unit cost is computed per line key exactly
+as the full evaluation does, bills in event-id order (see ``costing`` for the rule).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from .events import PurchaseOpened
+from .item import ZERO, ItemKey
+from .lot import Lot, LotKind
+from .moment import Moment
+from .usage import Usage
+
+__all__ = ["COST_PLACES", "CostIndex", "po_key", "unit_cost"]
+
+COST_PLACES = Decimal("0.000001")
+
+Arrival = tuple[Moment, str]
+
+
+def unit_cost(amount: Decimal, qty: Decimal) -> Decimal:
+    """``amount ÷ qty`` rounded half-even to :data:`COST_PLACES` (0 for no quantity)."""
+    return (amount / qty).quantize(COST_PLACES, ROUND_HALF_EVEN) if qty else ZERO
+
+
+def po_key(lot: Lot) -> str | None:
+    """The PO line (``purchase_order:<po>/<line>``) a purchase lot belongs to, if any."""
+    if lot.kind is LotKind.PURCHASE and lot.document.startswith("purchase_order:"):
+        return f"{lot.document}/{lot.document_line}"
+    return None
+
+
+@dataclass(slots=True)
+class CostIndex:
+    """Lots per document, usages per document, arrivals per item, PO lines and their bills.
+
+    ``arrivals``: per item, sorted (first arrival, lot id) of its non-return lots ("latest
+    unit cost" lookups); ``returns``: the same for its return lots; ``billed``: PO line ->
+    billed unit cost (lines with a bill only).
+    """
+
+    by_doc: dict[str, list[str]] = field(default_factory=dict)
+    used_by_doc: dict[str, list[str]] = field(default_factory=dict)
+    arrivals: dict[ItemKey, list[Arrival]] = field(default_factory=dict)
+    returns: dict[ItemKey, list[Arrival]] = field(default_factory=dict)
+    key_lots: dict[str, list[str]] = field(default_factory=dict)
+    key_bills: dict[str, list[PurchaseOpened]] = field(default_factory=dict)
+    billed: dict[str, Decimal] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls, lots: Iterable[Lot], usages: Iterable[Usage], bills: Iterable[PurchaseOpened]
+    ) -> CostIndex:
+        """The index of the given books, from scratch."""
+        index, all_lots = cls(), {lot.lot_id: lot for lot in lots}
+        for lot in all_lots.values():
+            index.add_lot(lot, None)
+        for usage in usages:
+            index.add_usage(usage)
+        keys = {key for bill in bills for key in index.add_bill(bill)}
+        index.rebill(keys, all_lots)
+        return index
+
+    def add_lot(self, lot: Lot, old: Lot | None) -> list[str]:
+        """Index a new lot, or a known lot (``old``) whose facts changed.
+
+        Returns the return lots that followed the lot's old place (moved to an earlier
+        arrival, it may no longer be their latest lot); its new followers are
+        :meth:`followers`.
+        """
+        if old is None:
+            insort(self.by_doc.setdefault(lot.document, []), lot.lot_id)
+            if (key := po_key(lot)) is not None:
+                self.key_lots.setdefault(key, []).append(lot.lot_id)
+        if lot.received_at is None or (old is not None and old.received_at == lot.received_at):
+            return []
+        places = self.returns if lot.kind is LotKind.RETURN else self.arrivals
+        arrivals = places.setdefault(lot.item, [])
+        left: list[str] = []
+        if old is not None and old.received_at is not None:
+            left = self.followers(old)
+            arrivals.remove((old.received_at, lot.lot_id))
+        insort(arrivals, (lot.received_at, lot.lot_id))
+        return left
+
+    def add_usage(self, usage: Usage) -> None:
+        """Index a new usage."""
+        insort(self.used_by_doc.setdefault(usage.document, []), usage.usage_id)
+
+    def add_bill(self, bill: PurchaseOpened) -> set[str]:
+        """Index a bill; the PO lines whose billed cost must be recomputed."""
+        keys = {f"purchase_order:{bill.po_id}/{line.po_line_id}" for line in bill.lines}
+        for key in keys:
+            insort(self.key_bills.setdefault(key, []), bill, key=lambda b: b.event_id)
+        return self.spread_over(keys)
+
+    def spread_over(self, keys: Iterable[str]) -> set[str]:
+        """``keys`` and every PO line sharing a bill with one (freight is spread over them)."""
+        found = set(keys)
+        for key in list(found):
+            for bill in self.key_bills.get(key, ()):
+                found.update(f"purchase_order:{bill.po_id}/{ln.po_line_id}" for ln in bill.lines)
+        return found
+
+    def rebill(self, keys: Iterable[str], lots: Mapping[str, Lot]) -> None:
+        """Recompute the billed unit cost of the PO lines ``keys``."""
+        for key in keys:
+            if key in self.key_bills:
+                self.billed[key] = self._billed(key, lots)
+
+    def latest_before(self, lot: Lot) -> str | None:
+        """The item's latest non-return lot that arrived before ``lot`` did."""
+        arrivals = self.arrivals.get(lot.item, [])
+        if lot.received_at is None:
+            return None
+        before = bisect_left(arrivals, (lot.received_at, ""))
+        return arrivals[before - 1][1] if before else None
+
+    def followers(self, lot: Lot) -> list[str]:
+        """The return lots whose "latest lot before" is ``lot``'s place or follows it."""
+        if lot.received_at is None or lot.kind is LotKind.RETURN:
+            return []
+        arrivals, returns = self.arrivals.get(lot.item, []), self.returns.get(lot.item, [])
+        after = bisect_right(arrivals, (lot.received_at, lot.lot_id))
+        start = bisect_right(returns, (lot.received_at, "\uffff"))
+        stop = (
+            bisect_right(returns, (arrivals[after][0], "\uffff"))
+            if after < len(arrivals)
+            else len(returns)
+        )
+        return [lid for _, lid in returns[start:stop]]
+
+    def _received(self, key: str, lots: Mapping[str, Lot]) -> Decimal:
+        return sum((lots[lid].received for lid in self.key_lots.get(key, ())), ZERO)
+
+    def _billed(self, key: str, lots: Mapping[str, Lot]) -> Decimal:
+        amount, billed_qty = ZERO, ZERO
+        for bill in self.key_bills[key]:
+            keys = [f"purchase_order:{bill.po_id}/{line.po_line_id}" for line in bill.lines]
+            spread = sum((self._received(k, lots) for k in set(keys)), ZERO)
+            for line_key, line in zip(keys, bill.lines, strict=True):
+                if line_key == key:
+                    amount += line.qty * line.unit_cost
+                    billed_qty += line.qty
+            if bill.freight and spread:
+                amount += bill.freight * self._received(key, lots) / spread
+        return unit_cost(amount, self._received(key, lots) or billed_qty)
