@@ -1,0 +1,98 @@
+"""Pure replay throughput: quantity-only vs cost tracking, on the same simulated events.
+
+    python -m bench.cost_replay [--events 100000] [--items 50] [--seed 7] [--chunk 10000]
+
+Measures, in one run (these machines are noisy, so only same-run ratios mean much):
+
+* quantity-only: ``replay`` (documents and ledger transactions), events/s;
+* cost: the incremental cost fold (``CostLedger.apply`` per event), events/s, and its rate
+  per chunk of ``--chunk`` events — the first and last chunks show whether per-event work
+  stays flat as history grows;
+* both: what a store doing both pays per event (1 / (1/quantity + 1/cost)), and its ratio
+  to quantity-only — the issue's target is >= 50 %, i.e. cost work <= quantity work.
+
+``--reconcile`` also checks invariants 1, 3 and 4 on the final books (slow on big runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+
+from bench.support import domain_events
+from inventory_ledger.domain import replay
+from inventory_ledger.domain.cost_errors import BusinessRuleViolation
+from inventory_ledger.domain.cost_ledger import CostLedger
+from inventory_ledger.domain.cost_reconcile import reconcile_costs
+from inventory_ledger.domain.errors import EventRejectedError
+from inventory_ledger.domain.events import Event
+from inventory_ledger.simulation import SimulationConfig
+
+
+def _quantity(events: list[Event]) -> float:
+    started = time.perf_counter()
+    replay(events)
+    return time.perf_counter() - started
+
+
+def _cost(events: list[Event], chunk: int) -> tuple[float, list[float], CostLedger]:
+    ledger = CostLedger()
+    chunks: list[float] = []
+    total = 0.0
+    for start in range(0, len(events), chunk):
+        began = time.perf_counter()
+        for event in events[start : start + chunk]:
+            try:
+                ledger.apply(event)
+            except (EventRejectedError, BusinessRuleViolation) as error:
+                ledger.reject(event.event_id, str(error.reason))
+        elapsed = time.perf_counter() - began
+        chunks.append(len(events[start : start + chunk]) / elapsed)
+        total += elapsed
+    return total, chunks, ledger
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--chunk", type=int, default=10_000)
+    parser.add_argument("--reconcile", action="store_true")
+    args = parser.parse_args()
+    config = SimulationConfig(events=args.events, seed=args.seed, items=args.items)
+    started = time.perf_counter()
+    events = domain_events(config)
+    print(
+        f"{len(events)} valid events (seed {args.seed}, {args.items} items) generated, parsed "
+        f"and translated in {time.perf_counter() - started:.1f}s"
+    )
+    gc.collect()
+    quantity = len(events) / _quantity(events)
+    gc.collect()
+    elapsed, chunks, ledger = _cost(events, args.chunk)
+    cost = len(events) / elapsed
+    both = 1 / (1 / quantity + 1 / cost)
+    print(f"quantity-only replay   {quantity:>9.0f} events/s")
+    print(
+        f"cost replay            {cost:>9.0f} events/s   ({cost / quantity:.0%} of quantity-only)"
+    )
+    print(
+        f"quantity + cost        {both:>9.0f} events/s   ({both / quantity:.0%} of quantity-only)"
+    )
+    print(
+        f"cost per {args.chunk} events: first {chunks[0]:.0f}/s, last {chunks[-1]:.0f}/s "
+        f"(last/first {chunks[-1] / chunks[0]:.2f}); all: "
+        + " ".join(f"{rate:.0f}" for rate in chunks)
+    )
+    full = ledger.graph.full_runs
+    print(f"rejected {len(ledger.rejected)}; full re-evaluations (cost cycles) {full}")
+    if args.reconcile:
+        found = reconcile_costs(ledger.books(), replay(events).transactions)
+        print(f"reconcile: {'clean' if not found else f'{len(found)} mismatches'}")
+
+
+if __name__ == "__main__":
+    main()
