@@ -48,7 +48,7 @@ def _new_line(ctx: Context, location: str, exclude: set[str]) -> _PoLine:
     instead of piling up; open POs are not counted, so some over-ordering happens, as it does.
     """
     stock, rng = ctx.stock, ctx.rng
-    best, best_gap = None, 0.0
+    best, best_gap = None, 0
     for _ in range(3):
         item = rng.choice(ctx.purchased)
         if item.lic in exclude:
@@ -59,9 +59,9 @@ def _new_line(ctx: Context, location: str, exclude: set[str]) -> _PoLine:
             best, best_gap = item, gap
     if best is None:  # tiny catalog: allow the same item on two lines
         best = rng.choice(ctx.purchased)
-        best_gap = 0.0
+        best_gap = 0
     exclude.add(best.lic)
-    units = max(2, int(best_gap) // 1000 + rng.randint(0, 20 if best.tracking != "serial" else 3))
+    units = max(2, best_gap // 1000 + rng.randint(0, 20 if best.tracking != "serial" else 3))
     est = max(1, best.cost_cents * rng.randint(90, 110) // 100)
     return _PoLine(best, location, ctx.amount(best, units, units + 2), est)
 
