@@ -15,7 +15,7 @@ import multiprocessing
 import random
 from collections.abc import Callable, Iterator
 from itertools import islice
-from multiprocessing.connection import Connection
+from multiprocessing.queues import Queue
 from operator import itemgetter
 from pathlib import Path
 
@@ -28,32 +28,32 @@ from .stream import catalog_of, fault_counts, generate, site_deliveries
 
 __all__ = ["write_jsonl_parallel"]
 
-_BATCH = 2_000
-"""Lines per message from a worker; the pipe's back-pressure keeps a worker a batch ahead."""
+_BATCH = 1_000
+"""Lines per message from a worker."""
+_AHEAD = 8
+"""Batches a worker may run ahead of the parent before it waits."""
+
+_Batch = list[tuple[float, bytes]]
 
 
-def _site_worker(config: SimulationConfig, catalog: Catalog, site: int, conn: Connection) -> None:
+def _site_worker(
+    config: SimulationConfig, catalog: Catalog, site: int, queue: Queue[_Batch]
+) -> None:
     # This process only generates: it makes few reference cycles, so rarer collections
     # cost nothing in memory and save ~5 % of its time.
     gc.freeze()
     gc.set_threshold(50_000, 50, 50)
-    batch: list[tuple[float, bytes]] = []
-    try:
-        for arrival, message in site_deliveries(config, catalog, site):
-            batch.append((arrival, dump_line(message)))
-            if len(batch) == _BATCH:
-                conn.send(batch)
-                batch = []
-    except (BrokenPipeError, ConnectionResetError, EOFError):
-        pass  # the parent has all it needs and closed the pipe
-    finally:
-        conn.close()
+    batch: _Batch = []
+    for arrival, message in site_deliveries(config, catalog, site):
+        batch.append((arrival, dump_line(message)))
+        if len(batch) == _BATCH:
+            queue.put(batch)  # blocks only when the parent is _AHEAD batches behind
+            batch = []
 
 
-def _received(conn: Connection) -> Iterator[tuple[float, bytes]]:
+def _received(queue: Queue[_Batch]) -> Iterator[tuple[float, bytes]]:
     while True:
-        batch: list[tuple[float, bytes]] = conn.recv()
-        yield from batch
+        yield from queue.get()
 
 
 def _same(line: bytes) -> bytes:
@@ -76,21 +76,20 @@ def write_jsonl_parallel(
         if "fork" in multiprocessing.get_all_start_methods()
         else multiprocessing.get_context("spawn")
     )
-    workers, pipes = [], []
+    workers, queues = [], []
     try:
         for site in range(len(catalog.locations)):
-            receiver, sender = context.Pipe(duplex=False)
+            queue: Queue[_Batch] = context.Queue(maxsize=_AHEAD)
             worker = context.Process(
                 target=_site_worker,
-                args=(config, catalog, site, sender),
+                args=(config, catalog, site, queue),
                 name=f"simulate-site-{site + 1}",
                 daemon=True,
             )
             worker.start()
-            sender.close()
             workers.append(worker)
-            pipes.append(receiver)
-        merged = heapq.merge(*map(_received, pipes), key=itemgetter(0))
+            queues.append(queue)
+        merged = heapq.merge(*map(_received, queues), key=itemgetter(0))
         lines = map(itemgetter(1), merged)
         duplicates, malformed = fault_counts(config)
         if duplicates or malformed:
@@ -107,8 +106,8 @@ def write_jsonl_parallel(
             return write_lines(records, out, progress)
         return write_lines(islice(lines, config.events), out, progress)
     finally:
-        for pipe in pipes:
-            pipe.close()
         for worker in workers:
             worker.terminate()
             worker.join()
+        for queue in queues:
+            queue.close()
