@@ -15,9 +15,11 @@ import multiprocessing
 import random
 from collections.abc import Callable, Iterator
 from itertools import islice
+from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from operator import itemgetter
 from pathlib import Path
+from queue import Empty
 
 from .catalog import Catalog
 from .chance import Chance
@@ -32,6 +34,9 @@ _BATCH = 1_000
 """Lines per message from a worker."""
 _AHEAD = 8
 """Batches a worker may run ahead of the parent before it waits."""
+
+_POLL_S = 1.0
+"""How often a waiting parent checks that the worker it waits for is still alive."""
 
 _Batch = list[tuple[float, bytes]]
 
@@ -51,9 +56,15 @@ def _site_worker(
             batch = []
 
 
-def _received(queue: Queue[_Batch]) -> Iterator[tuple[float, bytes]]:
+def _received(queue: Queue[_Batch], worker: BaseProcess) -> Iterator[tuple[float, bytes]]:
     while True:
-        yield from queue.get()
+        try:
+            batch = queue.get(timeout=_POLL_S)
+        except Empty:
+            if not worker.is_alive():
+                raise RuntimeError(f"{worker.name} stopped (exit code {worker.exitcode})") from None
+            continue
+        yield from batch
 
 
 def _same(line: bytes) -> bytes:
@@ -76,7 +87,8 @@ def write_jsonl_parallel(
         if "fork" in multiprocessing.get_all_start_methods()
         else multiprocessing.get_context("spawn")
     )
-    workers, queues = [], []
+    workers: list[BaseProcess] = []
+    queues: list[Queue[_Batch]] = []
     try:
         for site in range(len(catalog.locations)):
             queue: Queue[_Batch] = context.Queue(maxsize=_AHEAD)
@@ -89,7 +101,7 @@ def write_jsonl_parallel(
             worker.start()
             workers.append(worker)
             queues.append(queue)
-        merged = heapq.merge(*map(_received, queues), key=itemgetter(0))
+        merged = heapq.merge(*map(_received, queues, workers), key=itemgetter(0))
         lines = map(itemgetter(1), merged)
         duplicates, malformed = fault_counts(config)
         if duplicates or malformed:
@@ -106,8 +118,8 @@ def write_jsonl_parallel(
             return write_lines(records, out, progress)
         return write_lines(islice(lines, config.events), out, progress)
     finally:
-        for worker in workers:
-            worker.terminate()
-            worker.join()
-        for queue in queues:
-            queue.close()
+        for started in workers:
+            started.terminate()
+            started.join()
+        for opened in queues:
+            opened.close()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
 
-from inventory_ledger.simulation import SimulatedMessage, SimulationConfig, generate
+from inventory_ledger.simulation import SimulatedMessage, SimulationConfig, generate, parallel
 from inventory_ledger.simulation.jsonl import read_jsonl, write_jsonl
 from inventory_ledger.simulation.parallel import write_jsonl_parallel
 
@@ -61,3 +62,15 @@ def test_parallel_writer_writes_the_same_bytes(tmp_path: Path, config: Simulatio
     assert write_jsonl_parallel(config, parallel, progress.append) == config.events
     assert sum(progress) == config.events
     assert parallel.read_bytes() == serial.read_bytes()
+
+
+def test_parallel_writer_reports_a_dead_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_site(*args: object) -> Iterator[object]:
+        raise SystemExit(3)
+
+    monkeypatch.setattr(parallel, "site_deliveries", broken_site)
+    config = SimulationConfig(events=1_000, locations=2)
+    with pytest.raises(RuntimeError, match=r"simulate-site-\d stopped \(exit code 3\)"):
+        write_jsonl_parallel(config, tmp_path / "never.jsonl")
