@@ -59,6 +59,7 @@ class Service:
         )
         options = s.kafka_options()
         options.pop("bootstrap_servers")
+        options["max_request_size"] = s.kafka_max_request_size
         self.relay = OutboxRelay(
             dsn=s.database_url.get_secret_value(),
             bootstrap_servers=s.kafka_bootstrap_servers,

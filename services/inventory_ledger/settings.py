@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     )
     kafka_ssl_certfile: Path | None = Field(default=None, description="Client cert (PEM, mTLS).")
     kafka_ssl_keyfile: Path | None = Field(default=None, description="Client key (PEM, mTLS).")
+    kafka_max_request_size: int = Field(
+        default=2 * 1024 * 1024,
+        ge=1024 * 1024,
+        description=(
+            "Largest record the service produces (bytes). A dead letter carries the rejected "
+            "message in base64 (up to ~1.4x a 1 MiB message), so the dead-letter topic's "
+            "max.message.bytes must be at least this."
+        ),
+    )
     # --- Kafka: topics and consumption -----------------------------------------------------
     topic_purchasing: str = Field(default="purchasing.v1", description="Inbound topic.")
     topic_sales: str = Field(default="sales.v1", description="Inbound topic.")

@@ -81,7 +81,8 @@ def build_broker(settings: Settings, ingestor: Ingestor, **broker_options: Any) 
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
         security=_security(settings),
-        graceful_timeout=settings.shutdown_timeout_s,
+        # Half the budget for the in-flight batch: the relay, HTTP and pool need the rest.
+        graceful_timeout=settings.shutdown_timeout_s / 2,
         client_id=f"{settings.consumer_group}-consumer",
         **broker_options,
     )

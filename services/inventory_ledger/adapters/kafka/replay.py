@@ -45,6 +45,7 @@ async def replay_dead_letters(
         ]
         options = settings.kafka_options()
         bootstrap = options.pop("bootstrap_servers")
+        options["max_request_size"] = settings.kafka_max_request_size
         producer = await start_idempotent_producer(bootstrap, "inventory-ledger-replay", options)
         try:
             futures = []

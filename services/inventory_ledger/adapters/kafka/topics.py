@@ -27,8 +27,15 @@ async def ensure_topics(settings: Settings, partitions: int = 3) -> list[str]:
         ]
         missing = [t for t in wanted if t not in existing]
         if missing:
+            big = {"max.message.bytes": str(settings.kafka_max_request_size)}
+            topics = [
+                NewTopic(
+                    t, partitions, 1, topic_configs=big if t == settings.topic_dead_letter else {}
+                )
+                for t in missing
+            ]
             with contextlib.suppress(TopicAlreadyExistsError):  # created concurrently: fine
-                await admin.create_topics([NewTopic(t, partitions, 1) for t in missing])
+                await admin.create_topics(topics)
         return missing
     finally:
         await admin.close()
