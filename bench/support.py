@@ -47,6 +47,8 @@ async def fresh_database(admin_dsn: str, app_role: str) -> AsyncIterator[str]:
         exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", app_role)
         if not exists:
             await conn.execute(f"CREATE ROLE {app_role} LOGIN PASSWORD '{app_role}'")
+        # membership lets DROP DATABASE ... WITH (FORCE) end the role's leftover sessions
+        await conn.execute(f"GRANT {app_role} TO CURRENT_USER")
     finally:
         await conn.close()
     dsn = urlunsplit(urlsplit(admin_dsn)._replace(path=f"/{name}"))

@@ -71,6 +71,11 @@ def app_role(postgres: Endpoint) -> str:
                 await conn.execute(f"CREATE ROLE {TEST_APP_ROLE} LOGIN PASSWORD '{TEST_APP_ROLE}'")
         except asyncpg.DuplicateObjectError:
             pass
+        try:
+            # membership lets DROP DATABASE ... WITH (FORCE) end the role's leftover sessions
+            await conn.execute(f"GRANT {TEST_APP_ROLE} TO CURRENT_USER")
+        except asyncpg.InsufficientPrivilegeError:
+            pass  # a database given by the environment may not allow it; drops may then wait
         finally:
             await conn.close()
 
