@@ -91,7 +91,7 @@ def _rebuild(state: AllocationState, usage: Usage, tail: Tail) -> None:
     uid = usage.usage_id
     for piece in state.usage_pieces.pop(uid, ()):
         del state.pieces[piece]
-        del state.piece_serials[piece]
+        state.piece_serials.pop(piece, None)
     state.pending.pop(uid, None)
     state.pending_serials.pop(uid, None)
     if usage.at >= tail.since:

@@ -8,8 +8,9 @@ Rows are merged per (step, usage, lot), so the same steps always give the same r
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from .allocation import Allocation, CostingMethod, GiveBack, Supply
@@ -47,7 +48,7 @@ class AllocationState:
     holders: dict[str, str] = field(default_factory=dict)
     documents: Mapping[str, Collection[str]] | None = None
     usage_pieces: dict[str, set[Piece]] = field(default_factory=dict)
-    _open: list[tuple[Moment, str]] | None = None
+    _open: list[tuple[datetime, str, str, str]] | None = None
     """(first, lot) of the lots in ``free``, sorted; ``None`` until needed (then rebuilt)."""
     allocations: list[Allocation] = field(default_factory=list)
     givebacks: list[GiveBack] = field(default_factory=list)
@@ -69,7 +70,10 @@ class AllocationState:
     def hold(self, piece: Piece, qty: Decimal, serials: Iterable[str]) -> None:
         """Allocation row ``piece`` holds ``qty`` (with ``serials``) net of give-backs."""
         self.pieces[piece] = qty
-        self.piece_serials[piece] = list(serials)
+        if listed := list(serials):  # only serial pieces carry a list: most pieces have none
+            self.piece_serials[piece] = listed
+        else:
+            self.piece_serials.pop(piece, None)
         self.usage_pieces.setdefault(piece[1], set()).add(piece)
 
     def supply(self, step: Supply) -> None:
@@ -88,7 +92,7 @@ class AllocationState:
         had = self.free.get(lot, ZERO)
         self.free[lot] = had + qty
         if had <= ZERO and self._open is not None:
-            insort(self._open, (self.first[lot], lot))
+            insort(self._open, (*self.first[lot].key, lot))
 
     def reorder(self) -> None:
         """``free`` or ``first`` were changed directly: rebuild the lot order when needed."""
@@ -141,24 +145,28 @@ class AllocationState:
             self._take(usage_id, lot, take, None)
             generic -= take
 
-    def _candidates(self, usage: Usage, lots: set[str] | None) -> list[str]:
+    def _candidates(self, usage: Usage, lots: set[str] | None) -> Iterator[str]:
+        """The open lots ``usage`` may draw from, in method order (lazily: most usages
+        stop at the first lot or two)."""
         if lots is not None:
-            found = sorted((self.first[lot], lot) for lot in lots if self.free.get(lot, ZERO))
+            found = sorted((*self.first[lot].key, lot) for lot in lots if self.free.get(lot, ZERO))
         else:
             if self._open is None:
-                self._open = sorted((self.first[lot], lot) for lot in self.free)
+                self._open = sorted((*self.first[lot].key, lot) for lot in self.free)
             found = list(self._open)
         if self.method is CostingMethod.LIFO:
             found.reverse()
         mfr_lot = usage.mfr_lot
-        return [lot for _, lot in found if mfr_lot is None or self.mfr.get(lot) == mfr_lot]
+        for *_, lot in found:
+            if mfr_lot is None or self.mfr.get(lot) == mfr_lot:
+                yield lot
 
     def _take(self, usage_id: str, lot: str, qty: Decimal, serial: str | None) -> None:
         self.free[lot] -= qty
         if self.free[lot] <= ZERO:
             del self.free[lot]
             if self._open is not None:
-                del self._open[bisect_left(self._open, (self.first[lot], lot))]
+                del self._open[bisect_left(self._open, (*self.first[lot].key, lot))]
         left = self.pending[usage_id] - qty
         if left > ZERO:
             self.pending[usage_id] = left

@@ -66,7 +66,10 @@ class CostFacts:
 
     def of(self, item: ItemKey) -> ItemFacts:
         """The facts about ``item`` (created empty on first use)."""
-        return self.items.setdefault(item, ItemFacts())
+        found = self.items.get(item)
+        if found is None:
+            found = self.items[item] = ItemFacts()
+        return found
 
     def line_at(self, seq: str) -> Moment:
         """The moment of one line of the event."""

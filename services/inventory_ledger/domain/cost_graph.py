@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from .cogs import CogsEntry, journal
 from .cost_index import CostIndex, po_key
-from .costing import CostCycleError, CostInputs, CostRun, LotCost
+from .costing import CostCycleError, CostInputs, CostRun, LotCost, leaf_cost
 from .events import PurchaseOpened
 from .item import ZERO
 from .lot import Lot, LotKind
@@ -148,13 +148,16 @@ class CostGraph:
         self, event_id: str, occurred_at: datetime
     ) -> tuple[dict[str, LotCost], list[CogsEntry]]:
         """Re-cost what the marks reach; the lots re-costed and the COGS journal entries."""
-        start = [lid for lid in self._lots if self.lots[lid].kind in _DERIVED]
-        leaves = self._lots.difference(start)
-        run = CostRun(self._inputs, self.index, known=self.costs, stale=leaves)
-        start += (lid for lid in leaves if self.costs.get(lid) != run.lot(lid))
+        start: list[str] = []
+        for lid in self._lots:
+            lot = self.lots[lid]
+            if lot.kind in _DERIVED or self.costs.get(lid) != leaf_cost(
+                lot, self.index, self._estimated
+            ):
+                start.append(lid)
         stale, usages = self._closure(start)
         try:
-            fresh = self._recost(stale)
+            fresh = self._recost(stale) if stale else {}
         except CostCycleError:
             self.full_runs += 1
             run = CostRun(self._inputs, self.index)

@@ -12,19 +12,20 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from .events import PurchaseOpened
 from .item import ZERO, ItemKey
 from .lot import Lot, LotKind
-from .moment import Moment
 from .usage import Usage
 
 __all__ = ["COST_PLACES", "CostIndex", "po_key", "unit_cost"]
 
 COST_PLACES = Decimal("0.000001")
 
-Arrival = tuple[Moment, str]
+Arrival = tuple[datetime, str, str, str]
+"""A lot's first arrival (its moment's key) and the lot id."""
 
 
 def unit_cost(amount: Decimal, qty: Decimal) -> Decimal:
@@ -88,8 +89,8 @@ class CostIndex:
         left: list[str] = []
         if old is not None and old.received_at is not None:
             left = self.followers(old)
-            arrivals.remove((old.received_at, lot.lot_id))
-        insort(arrivals, (lot.received_at, lot.lot_id))
+            arrivals.remove((*old.received_at.key, lot.lot_id))
+        insort(arrivals, (*lot.received_at.key, lot.lot_id))
         return left
 
     def add_usage(self, usage: Usage) -> None:
@@ -122,22 +123,23 @@ class CostIndex:
         arrivals = self.arrivals.get(lot.item, [])
         if lot.received_at is None:
             return None
-        before = bisect_left(arrivals, (lot.received_at, ""))
-        return arrivals[before - 1][1] if before else None
+        before = bisect_left(arrivals, (*lot.received_at.key, ""))
+        return arrivals[before - 1][3] if before else None
 
     def followers(self, lot: Lot) -> list[str]:
         """The return lots whose "latest lot before" is ``lot``'s place or follows it."""
-        if lot.received_at is None or lot.kind is LotKind.RETURN:
+        returns = self.returns.get(lot.item)
+        if not returns or lot.received_at is None or lot.kind is LotKind.RETURN:
             return []
-        arrivals, returns = self.arrivals.get(lot.item, []), self.returns.get(lot.item, [])
-        after = bisect_right(arrivals, (lot.received_at, lot.lot_id))
-        start = bisect_right(returns, (lot.received_at, "\uffff"))
+        arrivals = self.arrivals.get(lot.item, [])
+        after = bisect_right(arrivals, (*lot.received_at.key, lot.lot_id))
+        start = bisect_right(returns, (*lot.received_at.key, "\uffff"))
         stop = (
-            bisect_right(returns, (arrivals[after][0], "\uffff"))
+            bisect_right(returns, (*arrivals[after][:3], "\uffff"))
             if after < len(arrivals)
             else len(returns)
         )
-        return [lid for _, lid in returns[start:stop]]
+        return [arrival[3] for arrival in returns[start:stop]]
 
     def _received(self, key: str, lots: Mapping[str, Lot]) -> Decimal:
         return sum((lots[lid].received for lid in self.key_lots.get(key, ())), ZERO)

@@ -22,6 +22,7 @@ from types import MappingProxyType
 
 from .allocation import CostingMethod
 from .cost_books import CostBooks, CostChanges
+from .cost_facts import ItemFacts
 from .cost_graph import CostGraph
 from .cost_translation import facts_of
 from .events import Event
@@ -51,21 +52,12 @@ class CostLedger:
             return CostChanges(event.event_id)
         validate(event)
         facts = facts_of(event)
-        for item, item_facts in sorted(facts.items.items()):
-            ledger = self.items.get(item)
-            lines = [(u.qty, u.serials, u.mfr_lot, False) for u in item_facts.usages]
-            lines += [(s.qty, s.serials, None, False) for s in item_facts.supplies]
-            lines += [(r.qty, r.serials, r.mfr_lot, True) for r in item_facts.returns]
-            tracked = ledger is not None and ledger.has_mfr_lots
-            if self.mfr_tracked is not None:
-                tracked = item in self.mfr_tracked
-            check_lines(item, lines, {}, tracked)
-            named = {move.serial for move in item_facts.serial_moves}
-            known = ledger.known_moves(named) if ledger is not None and named else []
-            check_serials(item, known, item_facts.serial_moves)
+        touched = sorted(facts.items.items()) if len(facts.items) > 1 else facts.items.items()
+        for item, item_facts in touched:
+            self._check(item, item_facts)
         reallocated: dict[ItemKey, Moment] = {}
         graph = self.graph
-        for item, item_facts in sorted(facts.items.items()):
+        for item, item_facts in touched:
             ledger = self.items.get(item) or self._open(item)
             change = ledger.record(item_facts)
             if change.since is not None:
@@ -115,6 +107,22 @@ class CostLedger:
             rejected=MappingProxyType(dict(self.rejected)),
             mfr_tracked=self.mfr_tracked,
         )
+
+    def _check(self, item: ItemKey, facts: ItemFacts) -> None:
+        """The serial and mfr-lot rules (only lines with serials, and returns, can break them)."""
+        ledger = self.items.get(item)
+        lines = [(u.qty, u.serials, u.mfr_lot, False) for u in facts.usages if u.serials]
+        lines += [(s.qty, s.serials, None, False) for s in facts.supplies if s.serials]
+        lines += [(r.qty, r.serials, r.mfr_lot, True) for r in facts.returns]
+        if lines:
+            tracked = ledger is not None and ledger.has_mfr_lots
+            if self.mfr_tracked is not None:
+                tracked = item in self.mfr_tracked
+            check_lines(item, lines, {}, tracked)
+        if facts.serial_moves:
+            named = {move.serial for move in facts.serial_moves}
+            known = ledger.known_moves(named) if ledger is not None else []
+            check_serials(item, known, facts.serial_moves)
 
     def _open(self, item: ItemKey) -> ItemLedger:
         ledger = ItemLedger(item, self.methods.get(item, CostingMethod.FIFO))

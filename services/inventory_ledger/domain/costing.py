@@ -48,6 +48,7 @@ __all__ = [
     "CostRun",
     "LotCost",
     "evaluate",
+    "leaf_cost",
     "unit_cost",
 ]
 
@@ -75,6 +76,21 @@ class CostInputs:
     estimates: Mapping[str, Decimal]
     bills: Iterable[PurchaseOpened]
     closes: Mapping[str, Decimal]
+
+
+_UNCOSTED = LotCost(ZERO, CostStatus.ESTIMATED)
+
+
+def leaf_cost(lot: Lot, index: CostIndex, estimates: Mapping[str, Decimal]) -> LotCost:
+    """The cost of a lot that reads no other lot (purchase, increase, beginning balance)."""
+    if (key := po_key(lot)) is not None:
+        billed = index.billed.get(key)
+        if billed is not None:
+            return LotCost(billed, CostStatus.FINAL)
+        return LotCost(estimates.get(key, ZERO).quantize(COST_PLACES), CostStatus.ESTIMATED)
+    if lot.given_cost is None:
+        return _UNCOSTED
+    return LotCost(lot.given_cost.quantize(COST_PLACES), CostStatus.FINAL)
 
 
 class CostCycleError(DomainError):
@@ -119,7 +135,7 @@ class CostRun:
             if self.known is not None:
                 raise CostCycleError(lid)
             self._cut = True
-            return LotCost(ZERO, CostStatus.ESTIMATED)
+            return _UNCOSTED
         outer, self._cut = self._cut, False
         self.busy.add(lid)
         cost = self._cost(self.inputs.lots[lid])
@@ -137,20 +153,13 @@ class CostRun:
 
     def _cost(self, lot: Lot) -> LotCost:
         match lot.kind:
-            case LotKind.PURCHASE if (key := po_key(lot)) is not None:
-                if key in self.index.billed:
-                    return LotCost(self.index.billed[key], CostStatus.FINAL)
-                estimate = self.inputs.estimates.get(key, ZERO)
-                return LotCost(estimate.quantize(COST_PLACES), CostStatus.ESTIMATED)
             case LotKind.PRODUCTION | LotKind.ASSEMBLY | LotKind.DIVISION:
                 return self._rolled(lot)
             case LotKind.RETURN:
                 latest = self.index.latest_before(lot)
-                return LotCost(ZERO, CostStatus.ESTIMATED) if latest is None else self.lot(latest)
+                return _UNCOSTED if latest is None else self.lot(latest)
             case _:
-                if lot.given_cost is None:
-                    return LotCost(ZERO, CostStatus.ESTIMATED)
-                return LotCost(lot.given_cost.quantize(COST_PLACES), CostStatus.FINAL)
+                return leaf_cost(lot, self.index, self.inputs.estimates)
 
     def _rolled(self, lot: Lot) -> LotCost:
         used = self.index.used_by_doc.get(lot.document, [])

@@ -98,10 +98,15 @@ def merge_lot(old: Lot | None, new: Lot) -> Lot:
     if old is None:
         return new
     starts = [at for at in (old.received_at, new.received_at) if at is not None]
-    return replace(
-        old,
-        received=old.received + new.received,
-        received_at=min(starts, default=None),
-        given_cost=new.given_cost if new.given_cost is not None else old.given_cost,
-        cost_share=new.cost_share if new.cost_share is not None else old.cost_share,
+    return Lot(
+        old.lot_id,
+        old.kind,
+        old.item,
+        old.document,
+        old.document_line,
+        old.mfr_lot,
+        old.received + new.received,
+        min(starts, default=None),
+        new.given_cost if new.given_cost is not None else old.given_cost,
+        new.cost_share if new.cost_share is not None else old.cost_share,
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -49,8 +50,8 @@ class Reallocation:
     restocked: frozenset[str] = frozenset()
 
 
-def _step_key(step: Step) -> tuple[Moment, str]:
-    return step.at, type(step).__name__
+def _step_key(step: Step) -> tuple[datetime, str, str, str]:
+    return (*step.at.key, type(step).__name__)
 
 
 def _gb_key(row: GiveBack) -> tuple[Moment, str, str, Decimal]:
@@ -68,8 +69,8 @@ class ItemLedger:
     mfr: dict[str, str | None] = field(default_factory=dict)
     documents: dict[str, list[str]] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
-    keys: list[tuple[Moment, str]] = field(default_factory=list)
-    """The sort key of each step (moment, step type), in step order: for bisecting."""
+    keys: list[tuple[datetime, str, str, str]] = field(default_factory=list)
+    """The sort key of each step (its moment's key, step type), in step order: to bisect."""
     serial_moves: dict[str, list[SerialMove]] = field(default_factory=dict)
     allocations: list[Allocation] = field(default_factory=list)
     givebacks: list[GiveBack] = field(default_factory=list)
@@ -104,8 +105,8 @@ class ItemLedger:
             return Reallocation(None)
         since = min(step.at for step in new)
         start = len(self.steps)
-        if start and since <= self.keys[-1][0]:
-            start = bisect_left(self.keys, (since, ""))
+        if start and (*since.key, "") <= self.keys[-1]:
+            start = bisect_left(self.keys, (*since.key, ""))
         old_tail = self.steps[start:]
         for step in sorted(new, key=_step_key):
             key = _step_key(step)

@@ -27,6 +27,11 @@ class Moment:
     event_id: str
     seq: str = ""
 
+    @property
+    def key(self) -> tuple[datetime, str, str]:
+        """The plain tuple it sorts by: sorted indexes of moments compare these in C."""
+        return (self.at, self.event_id, self.seq)
+
     def __str__(self) -> str:
         """Readable form for messages: ``2026-11-20T10:00:00+00:00/evt-1/0:L1``."""
         return f"{self.at.isoformat()}/{self.event_id}/{self.seq}"

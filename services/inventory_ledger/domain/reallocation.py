@@ -135,7 +135,7 @@ def unreturned(state: AllocationState, row: GiveBack) -> None:
         p for p in state.usage_pieces.get(row.usage_id, ()) if p[2] == row.lot_id
     )
     for serial in row.serials:
-        piece = next(p for p in pieces if serial in state.piece_serials[p])
+        piece = next(p for p in pieces if serial in state.piece_serials.get(p, ()))
         state.piece_serials[piece].remove(serial)
         state.pieces[piece] -= 1
     left = row.qty - len(row.serials)

@@ -67,7 +67,7 @@ def _piece_with_serial(state: AllocationState, originals: set[str], serial: str)
         piece
         for usage_id in originals
         for piece in state.usage_pieces.get(usage_id, ())
-        if serial in state.piece_serials[piece]
+        if serial in state.piece_serials.get(piece, ())
     ]
     return state.newest_first(holding)[0] if holding else None
 

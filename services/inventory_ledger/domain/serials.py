@@ -97,18 +97,18 @@ def in_stock(moves: Iterable[SerialMove]) -> frozenset[str]:
 def _walk(item: ItemKey, timeline: list[SerialMove]) -> None:
     stocked = shipped = False
     for move in timeline:
-        where = f"serial {move.serial} of {item} at {move.at}"
+        broken: tuple[CostReason, str] | None = None
         if move.kind is SerialMoveKind.RETURN and not shipped:
-            raise BusinessRuleViolation(CostReason.SERIAL_NOT_SHIPPED, f"{where}: never shipped")
-        if move.kind is SerialMoveKind.OUT:
+            broken = (CostReason.SERIAL_NOT_SHIPPED, "never shipped")
+        elif move.kind is SerialMoveKind.OUT:
             if not stocked:
-                raise BusinessRuleViolation(
-                    CostReason.SERIAL_NOT_IN_STOCK, f"{where}: not in stock"
-                )
+                broken = (CostReason.SERIAL_NOT_IN_STOCK, "not in stock")
             stocked, shipped = False, True
         elif stocked:
-            raise BusinessRuleViolation(
-                CostReason.SERIAL_ALREADY_IN_STOCK, f"{where}: already in stock"
-            )
+            broken = (CostReason.SERIAL_ALREADY_IN_STOCK, "already in stock")
         else:
             stocked = True
+        if broken is not None:
+            reason, what = broken
+            where = f"serial {move.serial} of {item} at {move.at}"
+            raise BusinessRuleViolation(reason, f"{where}: {what}")
