@@ -36,9 +36,9 @@ CREATE TABLE transactions (
     document_line text,
     mfr_lot       text
 );
+-- One secondary index only: the ledger is written far more than it is searched, and every
+-- index is paid on each COPY. Per-item as-of sums use it; whole-ledger reads scan anyway.
 CREATE INDEX transactions_item_time ON transactions (lic, location, occurred_at);
-CREATE INDEX transactions_event ON transactions (event_id);
-CREATE INDEX transactions_time ON transactions (occurred_at, id);
 
 -- Transactions are immutable: no role may change or remove one (grants say so for the
 -- application role; this trigger says so for everyone, the owner included).
