@@ -70,10 +70,8 @@ class AllocationState:
     def hold(self, piece: Piece, qty: Decimal, serials: Iterable[str]) -> None:
         """Allocation row ``piece`` holds ``qty`` (with ``serials``) net of give-backs."""
         self.pieces[piece] = qty
-        if listed := list(serials):  # only serial pieces carry a list: most pieces have none
-            self.piece_serials[piece] = listed
-        else:
-            self.piece_serials.pop(piece, None)
+        if serials:  # only serial pieces carry a list: most pieces have none
+            self.piece_serials[piece] = list(serials)
         self.usage_pieces.setdefault(piece[1], set()).add(piece)
 
     def supply(self, step: Supply) -> None:

@@ -9,7 +9,7 @@ the current COGS of that pair whatever the arrival order (checked by reconciliat
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from .item import ZERO
 
-__all__ = ["CogsCause", "CogsEntry", "Valuation", "journal"]
+__all__ = ["CogsCause", "CogsEntry", "Valuation", "accumulate", "journal"]
 
 Valuation = Mapping[tuple[str, str], tuple[Decimal, Decimal]]
 """(usage id, lot id) → (net allocated qty, lot unit cost)."""
@@ -60,3 +60,15 @@ def journal(
         for amount, cause in ((revalued, CogsCause.REVALUATION), (moved, CogsCause.ALLOCATION)):
             if amount != ZERO:
                 yield CogsEntry(key[0], key[1], amount, cause, event_id, occurred_at)
+
+
+def accumulate(posted: dict[tuple[str, str], Decimal], entries: Iterable[CogsEntry]) -> None:
+    """Add ``entries`` to the posted sums per (usage, lot); a sum back at zero is dropped
+    (fully reversed: as if never posted, whatever the order)."""
+    for entry in entries:
+        key = (entry.usage_id, entry.lot_id)
+        total = posted.get(key, ZERO) + entry.amount
+        if total == ZERO:
+            posted.pop(key, None)
+        else:
+            posted[key] = total

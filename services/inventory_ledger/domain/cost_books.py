@@ -2,9 +2,11 @@
 
 :func:`apply_cost` takes one event and the books and returns the new books and what changed
 (items re-allocated and from which moment, lots re-costed, COGS journal entries). It is the
-reference the store is tested against; :func:`replay_costs` folds a stream with it. Events
-are idempotent by ``event_id``; a rejected event (quantity rules of ``validation`` or the
-serial / mfr-lot rules of ``serials``) changes nothing and is remembered with its reason.
+reference, re-evaluating every cost per event; :func:`replay_costs` folds a stream with the
+incremental :class:`~.cost_ledger.CostLedger`, which a property test holds equal to it after
+every event. Events are idempotent by ``event_id``; a rejected event (quantity rules of
+``validation`` or the serial / mfr-lot rules of ``serials``) changes nothing and is
+remembered with its reason.
 
 Lots, usages, allocation rows and COGS are functions of the *set* of accepted events: facts
 merge commutatively, allocation runs in business-time order from the earliest moment an
@@ -20,7 +22,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .allocation import CostingMethod
-from .cogs import CogsEntry, Valuation, journal
+from .cogs import CogsEntry, Valuation, accumulate, journal
 from .cost_errors import BusinessRuleViolation
 from .cost_facts import CostFacts
 from .cost_translation import facts_of
@@ -106,11 +108,7 @@ def apply_cost(event: Event, books: CostBooks) -> tuple[CostBooks, CostChanges]:
     valued = _valuation(inputs, costs)
     entries = tuple(journal(books.valued, valued, event.event_id, event.occurred_at))
     posted = dict(books.posted)
-    for entry in entries:
-        key = (entry.usage_id, entry.lot_id)
-        posted[key] = posted.get(key, ZERO) + entry.amount
-        if posted[key] == ZERO:
-            del posted[key]  # fully reversed: as if never posted, whatever the order
+    accumulate(posted, entries)
     revalued = {lid: c for lid, c in costs.items() if books.costs.get(lid) != c}
     new = replace(
         new,
@@ -143,12 +141,10 @@ def replay_costs(
 
     if books is not None and (books.items or books.processed or books.rejected):
         return _reference(events, books)
-    ledger = CostLedger(
-        methods=dict(books.methods if books else methods or {}),
-        mfr_tracked=(
-            books.mfr_tracked if books else None if mfr_tracked is None else frozenset(mfr_tracked)
-        ),
-    )
+    tracked = None if mfr_tracked is None else frozenset(mfr_tracked)
+    if books is not None:
+        methods, tracked = books.methods, books.mfr_tracked
+    ledger = CostLedger(methods=dict(methods or {}), mfr_tracked=tracked)
     for event in events:
         try:
             ledger.apply(event)

@@ -82,8 +82,10 @@ class CostFacts:
             f"{doc}/{line}", kind, goods.item, doc, line, goods.qty, at, goods.mfr_lot,
             goods.serials,
         )  # fmt: skip
-        self.of(goods.item).usages.append(usage)
-        self.of(goods.item).serial_moves += moves(goods.serials, at, SerialMoveKind.OUT)
+        item = self.of(goods.item)
+        item.usages.append(usage)
+        if goods.serials:
+            item.serial_moves += moves(goods.serials, at, SerialMoveKind.OUT)
 
     def made(
         self,
@@ -106,7 +108,8 @@ class CostFacts:
             Lot(lid, kind, goods.item, doc, line, goods.mfr_lot, goods.qty, at, given_cost, share)
         )
         item.supplies.append(Supply(at, lid, goods.qty, goods.serials))
-        item.serial_moves += moves(goods.serials, at, SerialMoveKind.RECEIPT)
+        if goods.serials:
+            item.serial_moves += moves(goods.serials, at, SerialMoveKind.RECEIPT)
 
 
 def moves(serials: tuple[str, ...], at: Moment, kind: SerialMoveKind) -> list[SerialMove]:

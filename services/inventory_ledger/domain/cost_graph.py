@@ -1,21 +1,16 @@
 """Incremental costing: re-cost only what an event reached, through the allocation edges.
 
-:class:`CostGraph` keeps the cost inputs of the whole ledger (lots, usages, net allocation,
-estimates, bills, job closes), their :class:`~.cost_index.CostIndex`, and the derived unit
-costs, COGS and valuation. An event *marks* what it changed (``add_lot``, ``add_usage``,
-``set_net``, ``estimate``, ``bill``, ``close``); :meth:`CostGraph.settle` then
-
-1. re-costs the marked lots whose cost reads no other lot (purchase, increase, beginning
-   balance): only those whose cost really changed go on;
-2. closes over the edges downstream of what changed: a lot's cost feeds the COGS of every
-   usage allocated to it and the return lots that take it as their latest lot; a usage's
-   COGS feeds the production, assembly or division lots of its document;
-3. re-costs that closure (upstream first, memoized, as :func:`~.costing.evaluate` does) and
-   re-derives COGS and the journal only for the usages in it.
-
-The result equals the full evaluation (a property test checks it after every event). A cost
-cycle cuts an edge where the *global* evaluation order meets it, so when the closure reaches
-a tainted lot (see ``costing``) everything is evaluated again, as the reference does.
+:class:`CostGraph` keeps the cost inputs of the whole ledger, their
+:class:`~.cost_index.CostIndex` and the derived unit costs, COGS and valuation. An event
+*marks* what it changed (``add_lot``, ``add_usage``, ``set_net``, ``estimate``, ``bill``,
+``close``); :meth:`CostGraph.settle` re-costs the marked lots that read no other lot
+(purchase, increase, beginning balance) and goes on only from those whose cost changed, and
+from the other marks, along the edges: a lot's cost feeds the COGS of the usages allocated
+to it and the return lots that take it as their latest lot; a usage's COGS feeds the
+production, assembly or division lots of its document. That closure is re-costed upstream
+first (as :func:`~.costing.evaluate` does), then COGS and the journal of its usages only.
+A cost cycle is cut where the *global* evaluation order meets it, so a closure that reaches
+a tainted lot (see ``costing``) falls back to evaluating everything, as the reference does.
 """
 
 from __future__ import annotations
@@ -25,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from .cogs import CogsEntry, journal
-from .cost_index import CostIndex, po_key
+from .cogs import CogsEntry, accumulate, journal
+from .cost_index import ROLLED, CostIndex, po_key
 from .costing import CostCycleError, CostInputs, CostRun, LotCost, leaf_cost
 from .events import PurchaseOpened
 from .item import ZERO
@@ -36,8 +31,7 @@ from .usage import Usage
 
 __all__ = ["CostGraph"]
 
-_ROLLED = frozenset({LotKind.PRODUCTION, LotKind.ASSEMBLY, LotKind.DIVISION})
-_DERIVED = _ROLLED | {LotKind.RETURN}
+_DERIVED = ROLLED | {LotKind.RETURN}
 
 Pair = tuple[str, str]
 
@@ -96,7 +90,7 @@ class CostGraph:
         if old is None or old.received_at != lot.received_at:
             self._lots.update(self.index.followers(lot))
         self._lots.add(lot.lot_id)
-        if lot.kind in _ROLLED:
+        if lot.kind in ROLLED:
             self._docs.add(lot.document)
         key = po_key(lot)
         if key is not None and (old is None or old.received != lot.received):
@@ -182,6 +176,7 @@ class CostGraph:
         stale: set[str] = set()
         usages: set[str] = set()
         lots, docs, queue = list(start), set(self._docs), list(self._usages)
+        rolled = self.index.rolled
         while lots or queue or docs:
             while lots:
                 lid = lots.pop()
@@ -195,8 +190,7 @@ class CostGraph:
                     usages.add(uid)
                     docs.add(self.usages[uid].document)
             for doc in docs:
-                rolled = self.index.by_doc.get(doc, ())
-                lots.extend(lid for lid in rolled if self.lots[lid].kind in _ROLLED)
+                lots.extend(rolled.get(doc, ()))
             docs.clear()
         return stale, usages
 
@@ -214,11 +208,7 @@ class CostGraph:
                 if net.get(lid, ZERO) != ZERO:
                     after[key] = self.valued[key] = (net[lid], self.costs[lid].unit_cost)
         entries = list(journal(before, after, event_id, occurred_at))
-        for entry in entries:
-            key = (entry.usage_id, entry.lot_id)
-            self.posted[key] = self.posted.get(key, ZERO) + entry.amount
-            if self.posted[key] == ZERO:
-                del self.posted[key]
+        accumulate(self.posted, entries)
         return entries
 
     def _rebill(self, keys: set[str]) -> None:

@@ -20,9 +20,12 @@ from .item import ZERO, ItemKey
 from .lot import Lot, LotKind
 from .usage import Usage
 
-__all__ = ["COST_PLACES", "CostIndex", "po_key", "unit_cost"]
+__all__ = ["COST_PLACES", "ROLLED", "CostIndex", "po_key", "unit_cost"]
 
 COST_PLACES = Decimal("0.000001")
+
+ROLLED = frozenset({LotKind.PRODUCTION, LotKind.ASSEMBLY, LotKind.DIVISION})
+"""Lot kinds whose cost rolls up from their document's usages."""
 
 Arrival = tuple[datetime, str, str, str]
 """A lot's first arrival (its moment's key) and the lot id."""
@@ -50,6 +53,8 @@ class CostIndex:
     """
 
     by_doc: dict[str, list[str]] = field(default_factory=dict)
+    rolled: dict[str, list[str]] = field(default_factory=dict)
+    """Document -> its production, assembly and division lots (their cost reads its usages)."""
     used_by_doc: dict[str, list[str]] = field(default_factory=dict)
     arrivals: dict[ItemKey, list[Arrival]] = field(default_factory=dict)
     returns: dict[ItemKey, list[Arrival]] = field(default_factory=dict)
@@ -80,6 +85,8 @@ class CostIndex:
         """
         if old is None:
             insort(self.by_doc.setdefault(lot.document, []), lot.lot_id)
+            if lot.kind in ROLLED:
+                self.rolled.setdefault(lot.document, []).append(lot.lot_id)
             if (key := po_key(lot)) is not None:
                 self.key_lots.setdefault(key, []).append(lot.lot_id)
         if lot.received_at is None or (old is not None and old.received_at == lot.received_at):
@@ -131,9 +138,12 @@ class CostIndex:
         returns = self.returns.get(lot.item)
         if not returns or lot.received_at is None or lot.kind is LotKind.RETURN:
             return []
+        place = lot.received_at.key
+        if returns[-1][:3] <= place:
+            return []  # no return after it: the usual case for a new arrival
         arrivals = self.arrivals.get(lot.item, [])
-        after = bisect_right(arrivals, (*lot.received_at.key, lot.lot_id))
-        start = bisect_right(returns, (*lot.received_at.key, "\uffff"))
+        after = bisect_right(arrivals, (*place, lot.lot_id))
+        start = bisect_right(returns, (*place, "\uffff"))
         stop = (
             bisect_right(returns, (*arrivals[after][:3], "\uffff"))
             if after < len(arrivals)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from .allocation import CostingMethod
 from .cost_books import CostBooks, CostChanges
@@ -33,6 +34,8 @@ from .serials import check_lines, check_serials
 from .validation import validate
 
 __all__ = ["CostLedger"]
+
+_NONE: Mapping[Any, Any] = MappingProxyType({})
 
 
 @dataclass(slots=True)
@@ -52,6 +55,9 @@ class CostLedger:
             return CostChanges(event.event_id)
         validate(event)
         facts = facts_of(event)
+        if not (facts.items or facts.estimates or facts.bill or facts.close):
+            self.processed.add(event.event_id)  # orders, PO closes: nothing to cost
+            return CostChanges(event.event_id)
         touched = sorted(facts.items.items()) if len(facts.items) > 1 else facts.items.items()
         for item, item_facts in touched:
             self._check(item, item_facts)
@@ -81,8 +87,8 @@ class CostLedger:
         self.processed.add(event.event_id)
         return CostChanges(
             event.event_id,
-            MappingProxyType(reallocated),
-            MappingProxyType(revalued),
+            MappingProxyType(reallocated) if reallocated else _NONE,
+            MappingProxyType(revalued) if revalued else _NONE,
             tuple(entries),
         )
 
@@ -110,6 +116,8 @@ class CostLedger:
 
     def _check(self, item: ItemKey, facts: ItemFacts) -> None:
         """The serial and mfr-lot rules (only lines with serials, and returns, can break them)."""
+        if not facts.returns and not facts.serial_moves:
+            return  # no serials, no return: no rule to break
         ledger = self.items.get(item)
         lines = [(u.qty, u.serials, u.mfr_lot, False) for u in facts.usages if u.serials]
         lines += [(s.qty, s.serials, None, False) for s in facts.supplies if s.serials]

@@ -19,6 +19,7 @@ from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 from types import MappingProxyType
 
 from .allocation import Allocation, CostingMethod, GiveBack, ReturnLine, Step, Supply
@@ -103,20 +104,20 @@ class ItemLedger:
         new: list[Step] = [*facts.supplies, *facts.usages, *facts.returns]
         if not new:
             return Reallocation(None)
-        since = min(step.at for step in new)
+        keyed = sorted(((_step_key(step), step) for step in new), key=itemgetter(0))
+        since, earliest = keyed[0][1].at, (*keyed[0][0][:3], "")
         start = len(self.steps)
-        if start and (*since.key, "") <= self.keys[-1]:
-            start = bisect_left(self.keys, (*since.key, ""))
+        if start and earliest <= self.keys[-1]:
+            start = bisect_left(self.keys, earliest)
         old_tail = self.steps[start:]
-        for step in sorted(new, key=_step_key):
-            key = _step_key(step)
-            at = (
-                len(self.keys)
-                if not self.keys or self.keys[-1] < key
-                else bisect_left(self.keys, key)
-            )
-            self.keys.insert(at, key)
-            self.steps.insert(at, step)
+        for key, step in keyed:
+            if not self.keys or self.keys[-1] < key:
+                self.keys.append(key)
+                self.steps.append(step)
+            else:
+                at = bisect_left(self.keys, key)
+                self.keys.insert(at, key)
+                self.steps.insert(at, step)
         removed = self._cut(since) if old_tail else ((), ())
         if old_tail:
             self._rewind(since, old_tail, removed)
@@ -124,8 +125,9 @@ class ItemLedger:
         self.state.givebacks.clear()
         added = resume(self.state, self.steps[start:])
         self._keep(added)
-        givebacks = (*removed[1], *added[1])
-        usages = {a.usage_id for a in (*removed[0], *added[0])}
+        givebacks = (*removed[1], *added[1]) if removed[1] else added[1]
+        usages = {a.usage_id for a in added[0]}
+        usages.update(a.usage_id for a in removed[0])
         usages.update(g.usage_id for g in givebacks if g.usage_id is not None)
         restocked = {g.lot_id for g in givebacks if g.usage_id is None and g.lot_id is not None}
         return Reallocation(since, frozenset(usages), frozenset(restocked))
