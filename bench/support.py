@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -56,8 +57,17 @@ async def fresh_database(admin_dsn: str, app_role: str) -> AsyncIterator[str]:
         await migrate(dsn, app_role=app_role)
         yield dsn
     finally:
-        conn = await asyncpg.connect(admin_dsn)
+        await _drop(admin_dsn, name)
+
+
+async def _drop(admin_dsn: str, name: str) -> None:
+    """Drop the bench database; a plain DROP when FORCE may not end an autovacuum worker."""
+    conn = await asyncpg.connect(admin_dsn)
+    try:
         try:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+        except asyncpg.InsufficientPrivilegeError:
+            await asyncio.sleep(1)
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    finally:
+        await conn.close()

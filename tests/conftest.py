@@ -11,7 +11,14 @@ import pytest
 
 from inventory_ledger.adapters.postgres.migrations import migrate
 from inventory_ledger.local_stack.process import blocking
-from tests.infra import Endpoint, database_endpoint, kafka_endpoint, unique_name, with_database
+from tests.infra import (
+    Endpoint,
+    database_endpoint,
+    drop_database,
+    kafka_endpoint,
+    unique_name,
+    with_database,
+)
 
 
 @pytest.fixture(scope="session")
@@ -43,11 +50,7 @@ async def database_url(postgres: Endpoint, request: pytest.FixtureRequest) -> As
     finally:
         await admin.close()
     yield with_database(postgres.address, name)
-    admin = await asyncpg.connect(postgres.address, timeout=10)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await drop_database(postgres.address, name)
 
 
 @pytest.fixture

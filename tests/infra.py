@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
@@ -106,3 +107,38 @@ def unique_name(prefix: str, hint: str = "") -> str:
     """A name unique to this run, safe for topics and databases (``[a-z0-9_]``)."""
     clean = re.sub(r"[^a-z0-9]+", "_", hint.lower()).strip("_")[:24]
     return f"{prefix}_{clean}_{uuid.uuid4().hex[:10]}".replace("__", "_")
+
+
+async def drop_database(admin_dsn: str, name: str, attempts: int = 20) -> None:
+    """Drop a test database and its sessions.
+
+    ``WITH (FORCE)`` ends the sessions of roles the admin is a member of, but a non-superuser
+    may not end an autovacuum worker, so that case falls back to a plain ``DROP DATABASE``
+    (which cancels autovacuum itself), retried while sessions are still closing.
+    """
+    import asyncpg
+
+    admin = await asyncpg.connect(admin_dsn, timeout=10)
+    try:
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except asyncpg.InsufficientPrivilegeError:
+            await _drop_plain(admin, name, attempts)
+    finally:
+        await admin.close()
+
+
+async def _drop_plain(admin: Any, name: str, attempts: int) -> None:
+    import asyncio
+
+    import asyncpg
+
+    for attempt in range(attempts):
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        except asyncpg.ObjectInUseError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.5)
+        else:
+            return

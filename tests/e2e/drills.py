@@ -49,7 +49,7 @@ from tests.e2e.support import (
     stored_balances,
     versions_per_key,
 )
-from tests.infra import unique_name, with_database
+from tests.infra import drop_database, unique_name, with_database
 
 __all__ = [
     "BIG_MESSAGE_BYTES",
@@ -479,9 +479,9 @@ async def fresh_database(
                 print(f"\nsessions left on {name}: {[dict(r) for r in left]}")
                 with contextlib.suppress(Exception):
                     await terminate_app_sessions(db.app_dsn)
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+        await drop_database(server_dsn, name)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,10 @@ def _healthcheck() -> list[str]:
 def _sandboxed(argv: list[str], env: dict[str, str], info: int | None = None) -> list[str]:
     assert BWRAP is not None
     box = [BWRAP, "--ro-bind", "/", "/", "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
+    # a checkout (and its venv) under /tmp, as on a fresh CI clone, must stay visible, read-only
+    for kept in sorted({ROOT, Path(sys.prefix).resolve()}):
+        if kept.is_relative_to("/tmp"):
+            box += ["--ro-bind", str(kept), str(kept)]
     box += ["--die-with-parent", "--chdir", "/tmp", "--clearenv"]
     for name, value in env.items():
         box += ["--setenv", name, value]
