@@ -106,13 +106,17 @@ class AllocationState:
 
     def fill_pending(self, lots: set[str], at: Moment) -> None:
         """Pending usages, oldest first, draw from ``lots`` (which just gained quantity)."""
-        for usage_id in sorted(self.pending, key=lambda u: self.usages[u].at):
-            self._serve(usage_id, lots)
+        if self.pending:
+            for usage_id in sorted(self.pending, key=lambda u: self.usages[u].at):
+                self._serve(usage_id, lots)
         self.end_step(at)
 
     def end_step(self, at: Moment) -> None:
         """Turn what the step drew into allocation rows (one per usage and lot)."""
-        for (usage_id, lot), (qty, serials) in sorted(self._rows.items()):
+        if not self._rows:
+            return
+        drawn = self._rows.items()
+        for (usage_id, lot), (qty, serials) in sorted(drawn) if len(drawn) > 1 else list(drawn):
             row = Allocation(at, usage_id, lot, qty, tuple(serials))
             self.allocations.append(row)
             self.hold((at, usage_id, lot), qty, serials)

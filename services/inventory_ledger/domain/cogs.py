@@ -50,7 +50,8 @@ def journal(
     before: Valuation, after: Valuation, event_id: str, occurred_at: datetime
 ) -> Iterator[CogsEntry]:
     """The entries that take the COGS of every (usage, lot) from ``before`` to ``after``."""
-    for key in sorted({*before, *after}):
+    keys = before.keys() | after.keys()
+    for key in sorted(keys) if len(keys) > 1 else keys:
         # a pair that appears or vanishes keeps its one known cost: a pure allocation move
         known = after.get(key) or before[key]
         old_qty, old_cost = before.get(key, (ZERO, known[1]))

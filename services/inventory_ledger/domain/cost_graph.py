@@ -173,10 +173,14 @@ class CostGraph:
         return {lid: run.lot(lid) for lid in sorted(stale)}
 
     def _closure(self, start: Iterable[str]) -> tuple[set[str], set[str]]:
-        stale: set[str] = set()
-        usages: set[str] = set()
-        lots, docs, queue = list(start), set(self._docs), list(self._usages)
         rolled = self.index.rolled
+        if not start and not self._docs:  # usages only (a shipment): no lot reads them?
+            usages = set(self._usages)
+            if not any(self.usages[uid].document in rolled for uid in usages):
+                return set(), usages
+        stale: set[str] = set()
+        usages = set()
+        lots, docs, queue = list(start), set(self._docs), list(self._usages)
         while lots or queue or docs:
             while lots:
                 lid = lots.pop()

@@ -68,7 +68,8 @@ class CostLedger:
             change = ledger.record(item_facts)
             if change.since is not None:
                 reallocated[item] = change.since
-            for lot_id in dict.fromkeys(lot.lot_id for lot in item_facts.lots):
+            lot_ids = [lot.lot_id for lot in item_facts.lots]
+            for lot_id in dict.fromkeys(lot_ids) if len(lot_ids) > 1 else lot_ids:
                 graph.add_lot(ledger.lots[lot_id])
             for usage in item_facts.usages:
                 graph.add_usage(usage)

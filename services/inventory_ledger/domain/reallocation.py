@@ -76,7 +76,10 @@ def resume(state: AllocationState, steps: Iterable[Step]) -> Allocated:
     from its tables (the aggregates :func:`state_at` describes) and passes the steps from
     ``since`` on; the rows returned replace the item's rows from ``since`` on.
     """
-    for step in sorted(steps, key=lambda s: (s.at, type(s).__name__)):
+    todo = list(steps)
+    if len(todo) > 1:
+        todo.sort(key=lambda s: (s.at, type(s).__name__))
+    for step in todo:
         match step:
             case Supply():
                 state.supply(step)
@@ -84,7 +87,11 @@ def resume(state: AllocationState, steps: Iterable[Step]) -> Allocated:
                 state.use(step)
             case ReturnLine():
                 give_back(state, step)
-    return tuple(sorted(state.allocations)), tuple(sorted(state.givebacks, key=_gb_key))
+    allocations, givebacks = state.allocations, state.givebacks
+    return (
+        tuple(sorted(allocations) if len(allocations) > 1 else allocations),
+        tuple(sorted(givebacks, key=_gb_key) if len(givebacks) > 1 else givebacks),
+    )
 
 
 def state_at(  # noqa: PLR0917 - the state's inputs, as allocate takes them
