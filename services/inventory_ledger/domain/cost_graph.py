@@ -21,7 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from .cogs import CogsEntry, accumulate, journal
-from .cost_index import ROLLED, CostIndex, po_key
+from .cost_index import ROLLED, CostIndex
 from .costing import CostCycleError, CostInputs, CostRun, LotCost, leaf_cost
 from .events import PurchaseOpened
 from .item import ZERO
@@ -92,7 +92,7 @@ class CostGraph:
         self._lots.add(lot.lot_id)
         if lot.kind in ROLLED:
             self._docs.add(lot.document)
-        key = po_key(lot)
+        key = self.index.key_of.get(lot.lot_id)
         if key is not None and (old is None or old.received != lot.received):
             self._rebill({key})
 

@@ -27,6 +27,14 @@ COST_PLACES = Decimal("0.000001")
 ROLLED = frozenset({LotKind.PRODUCTION, LotKind.ASSEMBLY, LotKind.DIVISION})
 """Lot kinds whose cost rolls up from their document's usages."""
 
+Billed = tuple[str, tuple[str, ...], PurchaseOpened]
+"""A bill touching a PO line: its event id, the PO line of each of its lines, the bill."""
+
+
+def _by_id(billed: Billed) -> str:
+    return billed[0]
+
+
 Arrival = tuple[datetime, str, str, str]
 """A lot's first arrival (its moment's key) and the lot id."""
 
@@ -59,7 +67,9 @@ class CostIndex:
     arrivals: dict[ItemKey, list[Arrival]] = field(default_factory=dict)
     returns: dict[ItemKey, list[Arrival]] = field(default_factory=dict)
     key_lots: dict[str, list[str]] = field(default_factory=dict)
-    key_bills: dict[str, list[PurchaseOpened]] = field(default_factory=dict)
+    key_of: dict[str, str] = field(default_factory=dict)
+    """Purchase lot -> its PO line (lots of a PO only)."""
+    key_bills: dict[str, list[Billed]] = field(default_factory=dict)
     billed: dict[str, Decimal] = field(default_factory=dict)
 
     @classmethod
@@ -89,6 +99,7 @@ class CostIndex:
                 self.rolled.setdefault(lot.document, []).append(lot.lot_id)
             if (key := po_key(lot)) is not None:
                 self.key_lots.setdefault(key, []).append(lot.lot_id)
+                self.key_of[lot.lot_id] = key
         if lot.received_at is None or (old is not None and old.received_at == lot.received_at):
             return []
         places = self.returns if lot.kind is LotKind.RETURN else self.arrivals
@@ -106,17 +117,17 @@ class CostIndex:
 
     def add_bill(self, bill: PurchaseOpened) -> set[str]:
         """Index a bill; the PO lines whose billed cost must be recomputed."""
-        keys = {f"purchase_order:{bill.po_id}/{line.po_line_id}" for line in bill.lines}
-        for key in keys:
-            insort(self.key_bills.setdefault(key, []), bill, key=lambda b: b.event_id)
-        return self.spread_over(keys)
+        lines = tuple(f"purchase_order:{bill.po_id}/{line.po_line_id}" for line in bill.lines)
+        for key in set(lines):
+            insort(self.key_bills.setdefault(key, []), (bill.event_id, lines, bill), key=_by_id)
+        return self.spread_over(lines)
 
     def spread_over(self, keys: Iterable[str]) -> set[str]:
         """``keys`` and every PO line sharing a bill with one (freight is spread over them)."""
         found = set(keys)
         for key in list(found):
-            for bill in self.key_bills.get(key, ()):
-                found.update(f"purchase_order:{bill.po_id}/{ln.po_line_id}" for ln in bill.lines)
+            for _, lines, _ in self.key_bills.get(key, ()):
+                found.update(lines)
         return found
 
     def rebill(self, keys: Iterable[str], lots: Mapping[str, Lot]) -> None:
@@ -156,8 +167,7 @@ class CostIndex:
 
     def _billed(self, key: str, lots: Mapping[str, Lot]) -> Decimal:
         amount, billed_qty = ZERO, ZERO
-        for bill in self.key_bills[key]:
-            keys = [f"purchase_order:{bill.po_id}/{line.po_line_id}" for line in bill.lines]
+        for _, keys, bill in self.key_bills[key]:
             spread = sum((self._received(k, lots) for k in set(keys)), ZERO)
             for line_key, line in zip(keys, bill.lines, strict=True):
                 if line_key == key:

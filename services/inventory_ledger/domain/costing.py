@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .cost_index import COST_PLACES, CostIndex, po_key, unit_cost
+from .cost_index import COST_PLACES, CostIndex, unit_cost
 from .errors import DomainError
 from .events import PurchaseOpened
 from .item import ZERO
@@ -83,7 +83,7 @@ _UNCOSTED = LotCost(ZERO, CostStatus.ESTIMATED)
 
 def leaf_cost(lot: Lot, index: CostIndex, estimates: Mapping[str, Decimal]) -> LotCost:
     """The cost of a lot that reads no other lot (purchase, increase, beginning balance)."""
-    if (key := po_key(lot)) is not None:
+    if (key := index.key_of.get(lot.lot_id)) is not None:
         billed = index.billed.get(key)
         if billed is not None:
             return LotCost(billed, CostStatus.FINAL)
