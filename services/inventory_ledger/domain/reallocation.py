@@ -21,7 +21,10 @@ What a store loads per item to re-allocate from ``since`` (everything else stays
 
 It then deletes the item's rows at or after ``since`` and inserts what :func:`resume`
 returns. An event after every step of its item has ``since`` after every row: nothing is
-deleted and only its own steps run (the append-only fast path).
+deleted and only its own steps run (the append-only fast path). The same state can be had
+from the other end — the item's checkpoint (the state after its latest step, see
+``cost_checkpoint``) with the tail from ``since`` undone (``allocation_rewind``) — which
+reads only the tail; the incremental fold (``item_ledger``) does that.
 """
 
 from __future__ import annotations
