@@ -6,7 +6,7 @@ CLI    := $(BIN)/inventory-ledger
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: deploy-tools deploy-check install lint format test test-unit demo stack-up stack-down stack-status contracts clean bench-apply
+.PHONY: drills deploy-tools deploy-check install lint format test test-unit demo stack-up stack-down stack-status contracts clean bench-apply
 
 $(BIN)/.installed: pyproject.toml contracts/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
@@ -61,6 +61,12 @@ stack-status: install
 
 bench-apply: install ## events/s of the unit of work at batch sizes 1, 100, 1000 (real Postgres)
 	$(BIN)/python -m bench.apply_throughput $(BENCH_ARGS)
+
+drills: install ## the fault drills on the local stack, with their table (kill -9, rebalance, poison, ...)
+	$(CLI) stack up >/dev/null
+	KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 \
+	DATABASE_URL=postgresql://ledger_owner:ledger_owner@127.0.0.1:55432/inventory \
+	$(BIN)/pytest -s tests/e2e/test_drills.py
 
 contracts: install ## regenerate contracts/schemas and the AsyncAPI document
 	$(BIN)/python -m inventory_contracts.generate
