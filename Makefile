@@ -63,9 +63,7 @@ bench-apply: install ## events/s of the unit of work at batch sizes 1, 100, 1000
 	$(BIN)/python -m bench.apply_throughput $(BENCH_ARGS)
 
 drills: install ## the fault drills on the local stack, with their table (kill -9, rebalance, poison, ...)
-	$(CLI) stack up >/dev/null
-	KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 \
-	DATABASE_URL=postgresql://ledger_owner:ledger_owner@127.0.0.1:55432/inventory \
+	@eval "$$($(CLI) stack up | grep -E '^(KAFKA_BOOTSTRAP_SERVERS|DATABASE_URL)=' | sed 's/^/export /')" && \
 	$(BIN)/pytest -s tests/e2e/test_drills.py
 
 contracts: install ## regenerate contracts/schemas and the AsyncAPI document
