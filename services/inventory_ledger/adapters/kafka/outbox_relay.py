@@ -184,8 +184,14 @@ class OutboxRelay:
         the old one broke (which also gave up the lock)."""
         if not isinstance(exc, PublishFailedError):
             await self._stop_producer()
-        lost = isinstance(exc, asyncpg.PostgresConnectionError | asyncpg.InterfaceError)
-        if lost or isinstance(exc, ConnectionError):
+        lost = isinstance(
+            exc,
+            asyncpg.PostgresConnectionError  # class 08: the connection is gone
+            | asyncpg.InterfaceError  # closed under us
+            | asyncpg.InternalClientError  # protocol state broken (seen after a terminate)
+            | asyncpg.OperatorInterventionError,  # class 57: admin shutdown, terminated
+        )
+        if lost or isinstance(exc, OSError):
             self._lock.drop()
 
     async def _stop_producer(self) -> None:
