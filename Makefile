@@ -50,6 +50,7 @@ test-unit: install deploy-tools ## the pure tests only, no servers
 demo: install
 	$(CLI) stack up
 	$(CLI) demo
+	$(CLI) stack status
 	@echo "The local stack is still up (query it: $(CLI) balances). Stop it with: make stack-down"
 
 stack-up: install
