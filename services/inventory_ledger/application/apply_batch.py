@@ -14,9 +14,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
 from inventory_ledger.application.dead_letter import DeadLetter, MessageSource
@@ -26,12 +26,12 @@ from inventory_ledger.application.ports import (
     LedgerUnitOfWork,
     RetryableConflictError,
 )
-from inventory_ledger.domain.balance import Balance, fold
+from inventory_ledger.domain.balance import Balance
 from inventory_ledger.domain.document import DocumentState
 from inventory_ledger.domain.document_line import DocumentKey
 from inventory_ledger.domain.errors import EventRejectedError
 from inventory_ledger.domain.events import Event
-from inventory_ledger.domain.item import ItemKey
+from inventory_ledger.domain.item import ZERO, Bucket, ItemKey
 from inventory_ledger.domain.posting import affected_documents, post
 from inventory_ledger.domain.transaction import Transaction
 
@@ -187,15 +187,15 @@ async def _balance_changes(
     uow: LedgerUnitOfWork, transactions: Sequence[Transaction]
 ) -> list[BalanceChange]:
     """One change per item whose balances moved, versioned under the item's row lock."""
-    deltas = fold(transactions)
-    causes: dict[ItemKey, list[Transaction]] = defaultdict(list)
-    for txn in transactions:
-        causes[txn.item].append(txn)
-    items = sorted(deltas)
+    moves: dict[ItemKey, _ItemMoves] = {}
+    for txn in transactions:  # one pass: deltas per bucket, latest cause, causes in order
+        moves.setdefault(txn.item, _ItemMoves(txn.occurred_at)).add(txn)
+    items = sorted(moves)
     current = await uow.lock_items(items)
     changes = []
     for item in items:
-        delta = deltas[item]
+        moved = moves[item]
+        delta = Balance(**moved.delta)
         if delta.is_zero:
             continue
         before = current.get(item, VersionedBalance(Balance(), 0))
@@ -205,8 +205,24 @@ async def _balance_changes(
                 version=before.version + 1,
                 balance=before.balance + delta,
                 delta=delta,
-                occurred_at=max(t.occurred_at for t in causes[item]),
-                caused_by=tuple(dict.fromkeys(t.event_id for t in causes[item])),
+                occurred_at=moved.latest,
+                caused_by=tuple(moved.causes),
             )
         )
     return changes
+
+
+class _ItemMoves:
+    """What one batch's transactions did to one item (bucket deltas, causes, latest time)."""
+
+    __slots__ = ("causes", "delta", "latest")
+
+    def __init__(self, first: datetime) -> None:
+        self.delta = {bucket.value: ZERO for bucket in Bucket}
+        self.causes: dict[str, None] = {}
+        self.latest = first
+
+    def add(self, txn: Transaction) -> None:
+        self.delta[txn.bucket.value] += txn.qty
+        self.causes[txn.event_id] = None
+        self.latest = max(self.latest, txn.occurred_at)

@@ -92,8 +92,7 @@ SELECT event_id, payload_hash FROM processed_events WHERE event_id = ANY($1::tex
 CLAIM_EVENTS = """
 INSERT INTO processed_events (event_id, event_type, payload_hash, occurred_at)
 SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::timestamptz[])
-ON CONFLICT (event_id) DO NOTHING
-RETURNING event_id"""
+ON CONFLICT (event_id) DO NOTHING"""
 # Placeholder rows first, so a document or item nobody has seen yet can be locked too; both
 # statements go in the caller's sorted order, which is the global lock order.
 DOCUMENTS_ENSURE = """

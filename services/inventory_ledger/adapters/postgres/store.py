@@ -138,16 +138,17 @@ class PostgresUnitOfWork:
     async def claim(self, claims: Sequence[Claim]) -> None:
         if not claims:
             return
-        rows = await self._conn.fetch(
+        status = await self._conn.execute(
             queries.CLAIM_EVENTS,
             [c.event_id for c in claims],
             [c.event_type for c in claims],
             [c.fingerprint for c in claims],
             [c.occurred_at for c in claims],
         )
-        if len(rows) != len(claims):
+        claimed = int(status.rsplit(" ", 1)[1])  # "INSERT 0 <rows>"
+        if claimed != len(claims):
             raise RetryableConflictError(
-                f"{len(claims) - len(rows)} event(s) were processed concurrently; redo the batch"
+                f"{len(claims) - claimed} event(s) were processed concurrently; redo the batch"
             )
 
     async def record_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
