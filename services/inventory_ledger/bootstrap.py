@@ -57,9 +57,6 @@ class Service:
             max_size=s.db_pool_max_size,
             server_settings={"statement_timeout": str(s.db_statement_timeout_ms)},
         )
-        options = s.kafka_options()
-        options.pop("bootstrap_servers")
-        options["max_request_size"] = s.kafka_max_request_size
         self.relay = OutboxRelay(
             dsn=s.database_url.get_secret_value(),
             bootstrap_servers=s.kafka_bootstrap_servers,
@@ -67,7 +64,7 @@ class Service:
             dead_letter_topic=s.topic_dead_letter,
             batch_size=s.relay_batch_size,
             poll_interval_s=s.relay_poll_interval_s,
-            producer_options=options,
+            producer_options=s.producer_options(),
         )
         await self.relay.start()
         if self.serve_http:

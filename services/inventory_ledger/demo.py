@@ -20,7 +20,12 @@ from rich.table import Table
 from inventory_ledger.adapters.contract_events import envelope_to_domain
 from inventory_ledger.adapters.kafka.lag import consumer_lag
 from inventory_ledger.adapters.kafka.topics import ensure_topics
-from inventory_ledger.adapters.postgres.ledger_reads import balances, reconcile_balances
+from inventory_ledger.adapters.postgres.ledger_reads import (
+    balances,
+    dead_letter_counts,
+    ledger_counts,
+    reconcile_balances,
+)
 from inventory_ledger.adapters.postgres.migrations import migrate
 from inventory_ledger.bootstrap import Service
 from inventory_ledger.domain.books import replay
@@ -29,14 +34,6 @@ from inventory_ledger.simulation import SimulatedMessage, SimulationConfig, gene
 from inventory_ledger.simulation.kafka import publish
 
 __all__ = ["DemoOptions", "run_demo"]
-
-_STATS = """
-SELECT (SELECT count(*) FROM processed_events) AS processed,
-       (SELECT count(*) FROM outbox WHERE published_at IS NOT NULL) AS published,
-       (SELECT count(*) FROM outbox WHERE published_at IS NULL) AS pending,
-       (SELECT count(*) FROM dead_letters WHERE published_at IS NULL) AS letters_pending,
-       (SELECT count(*) FROM transactions) AS transactions"""
-_LETTERS = "SELECT reason, count(*) AS n FROM dead_letters GROUP BY reason ORDER BY reason"
 
 
 @dataclass(frozen=True)
@@ -99,16 +96,15 @@ async def _wait_settled(settings: Settings, expected: int, timeout_s: float) -> 
     conn = await asyncpg.connect(settings.database_url.get_secret_value())
     try:
         while True:
-            row = await conn.fetchrow(_STATS)
-            assert row is not None
-            drained = not row["pending"] and not row["letters_pending"]
-            if row["processed"] >= expected and drained:
+            counts = await ledger_counts(conn)
+            drained = not counts.outbox_pending and not counts.dead_letters_pending
+            if counts.processed >= expected and drained:
                 lag = await consumer_lag(settings)
                 if not any(lag.values()):
                     return
             if time.monotonic() > deadline:
                 raise TimeoutError(
-                    f"only {row['processed']} of {expected} events applied after {timeout_s:.0f}s"
+                    f"only {counts.processed} of {expected} events applied after {timeout_s:.0f}s"
                 )
             await asyncio.sleep(0.5)
     finally:
@@ -120,11 +116,10 @@ async def _report(settings: Settings, console: Console) -> bool:
     try:
         items = await balances(conn)
         report = await reconcile_balances(conn)
-        stats = await conn.fetchrow(_STATS)
-        letters = await conn.fetch(_LETTERS)
+        stats = await ledger_counts(conn)
+        letters = await dead_letter_counts(conn)
     finally:
         await conn.close()
-    assert stats is not None
     table = Table(title=f"balances ({len(items)} items; first 15)")
     for col in ("location", "lic", "on_hand", "on_order", "demand", "available", "projected", "v"):
         table.add_column(
@@ -141,12 +136,13 @@ async def _report(settings: Settings, console: Console) -> bool:
         )
     console.print(table)
     console.print(
-        f"ledger: {stats['transactions']} transactions from {stats['processed']} events; "
-        f"{stats['published']} balance_changed events published to {settings.topic_balance_changed}"
+        f"ledger: {stats.transactions} transactions from {stats.processed} events; "
+        f"{stats.outbox_published} balance_changed events published to "
+        f"{settings.topic_balance_changed}"
     )
     console.print(
         "dead letters: "
-        + (", ".join(f"{r['reason']}={r['n']}" for r in letters) or "none")
+        + (", ".join(f"{reason}={n}" for reason, n in letters.items()) or "none")
         + f" (on {settings.topic_dead_letter})"
     )
     verdict = "[green]OK[/]" if report.ok else f"[red]{len(report.mismatches)} MISMATCHES[/]"

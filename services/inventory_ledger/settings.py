@@ -171,6 +171,13 @@ class Settings(BaseSettings):
             self.topic_adjustments,
         )
 
+    def producer_options(self) -> dict[str, Any]:
+        """aiokafka producer options besides the bootstrap servers: security and record size."""
+        options = self.kafka_options()
+        del options["bootstrap_servers"]
+        options["max_request_size"] = self.kafka_max_request_size
+        return options
+
     def kafka_options(self) -> dict[str, Any]:
         """aiokafka connection options (security included) shared by consumer and producers."""
         options: dict[str, Any] = {

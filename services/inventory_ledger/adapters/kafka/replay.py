@@ -43,10 +43,11 @@ async def replay_dead_letters(
         letters = [
             recorded_from_row(r) for r in await conn.fetch(queries.DEAD_LETTERS_BY_ID, chosen)
         ]
-        options = settings.kafka_options()
-        bootstrap = options.pop("bootstrap_servers")
-        options["max_request_size"] = settings.kafka_max_request_size
-        producer = await start_idempotent_producer(bootstrap, "inventory-ledger-replay", options)
+        producer = await start_idempotent_producer(
+            settings.kafka_bootstrap_servers,
+            "inventory-ledger-replay",
+            settings.producer_options(),
+        )
         try:
             futures = []
             for recorded in letters:

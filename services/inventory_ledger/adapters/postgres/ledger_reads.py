@@ -16,8 +16,11 @@ from inventory_ledger.domain.item import ItemKey
 
 __all__ = [
     "ItemBalance",
+    "LedgerCounts",
     "Reconciliation",
     "balances",
+    "dead_letter_counts",
+    "ledger_counts",
     "outbox_backlog",
     "reconcile_balances",
 ]
@@ -61,6 +64,29 @@ async def balances(
         )
         for r in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerCounts:
+    """How much the ledger holds, and what the relay still has to publish."""
+
+    processed: int
+    transactions: int
+    outbox_published: int
+    outbox_pending: int
+    dead_letters_pending: int
+
+
+async def ledger_counts(conn: Connection) -> LedgerCounts:
+    """Events processed, transactions, and the outbox / dead-letter backlog, in one query."""
+    row = await conn.fetchrow(queries.LEDGER_COUNTS)
+    assert row is not None  # a SELECT without FROM always returns its row
+    return LedgerCounts(**dict(row))
+
+
+async def dead_letter_counts(conn: Connection) -> dict[str, int]:
+    """Dead letters per reason."""
+    return {r["reason"]: r["n"] for r in await conn.fetch(queries.DEAD_LETTER_COUNTS)}
 
 
 async def outbox_backlog(conn: Connection) -> int:

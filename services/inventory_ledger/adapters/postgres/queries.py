@@ -160,6 +160,15 @@ WHERE occurred_at <= $3
 GROUP BY location, lic
 ORDER BY location, lic"""
 OUTBOX_BACKLOG = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+LEDGER_COUNTS = """
+SELECT (SELECT count(*) FROM processed_events) AS processed,
+       (SELECT count(*) FROM transactions) AS transactions,
+       (SELECT count(*) FROM outbox WHERE published_at IS NOT NULL) AS outbox_published,
+       (SELECT count(*) FROM outbox WHERE published_at IS NULL) AS outbox_pending,
+       (SELECT count(*) FROM dead_letters WHERE published_at IS NULL) AS dead_letters_pending"""
+DEAD_LETTER_COUNTS = (
+    "SELECT reason, count(*) AS n FROM dead_letters GROUP BY reason ORDER BY reason"
+)
 RECONCILE_BALANCES = """
 WITH sums AS (
     SELECT location, lic,
@@ -202,8 +211,6 @@ WHERE replayed_at IS NULL
   AND ($2::text IS NULL OR reason = $2)
 ORDER BY id
 LIMIT $3"""
-DEAD_LETTERS_BY_ID = """
-SELECT id, source_topic, source_partition, source_offset, key, value,
-       headers::text AS headers, reason, message, event_id, event_type, created_at,
-       published_at, replayed_at
+DEAD_LETTERS_BY_ID = f"""
+SELECT {_DEAD_LETTER_COLUMNS}
 FROM dead_letters WHERE id = ANY($1::bigint[]) ORDER BY id"""
