@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
@@ -26,16 +27,20 @@ from .cost_books import CostBooks, CostChanges
 from .cost_facts import ItemFacts
 from .cost_graph import CostGraph
 from .cost_translation import facts_of
+from .costing import LotCost
 from .events import Event
-from .item import ItemKey
+from .item import ZERO, ItemKey
 from .item_ledger import ItemLedger
+from .lot import CostStatus, LotKind, LotRecord
 from .moment import Moment
 from .serials import check_lines, check_serials
+from .usage import UsageRecord
 from .validation import validate
 
 __all__ = ["CostLedger"]
 
 _NONE: Mapping[Any, Any] = MappingProxyType({})
+_UNCOSTED = LotCost(ZERO, CostStatus.ESTIMATED)
 
 
 @dataclass(slots=True)
@@ -48,6 +53,11 @@ class CostLedger:
     graph: CostGraph = field(default_factory=CostGraph)
     processed: set[str] = field(default_factory=set)
     rejected: dict[str, str] = field(default_factory=dict)
+    dirty_lots: set[str] = field(default_factory=set)
+    """Lots whose record (quantity, allocation, cost) may have changed since the last
+    :meth:`take_dirty`; a store rewrites exactly these."""
+    dirty_usages: set[str] = field(default_factory=set)
+    """Usages whose record (allocation, give-backs, COGS, allocation rows) may have changed."""
 
     def apply(self, event: Event) -> CostChanges:
         """Apply ``event``; raise if it breaks a business rule (nothing changes then)."""
@@ -64,19 +74,9 @@ class CostLedger:
         reallocated: dict[ItemKey, Moment] = {}
         graph = self.graph
         for item, item_facts in touched:
-            ledger = self.items.get(item) or self._open(item)
-            change = ledger.record(item_facts)
-            if change.since is not None:
-                reallocated[item] = change.since
-            lot_ids = [lot.lot_id for lot in item_facts.lots]
-            for lot_id in dict.fromkeys(lot_ids) if len(lot_ids) > 1 else lot_ids:
-                graph.add_lot(ledger.lots[lot_id])
-            for usage in item_facts.usages:
-                graph.add_usage(usage)
-            for usage_id in sorted(change.usages):
-                graph.set_net(usage_id, ledger.net(usage_id))
-            for lot_id in sorted(change.restocked):
-                graph.set_restocked(lot_id, ledger.restocked[lot_id])
+            since = self._record(item, item_facts)
+            if since is not None:
+                reallocated[item] = since
         for key, value in facts.estimates.items():
             graph.estimate(key, facts.at, value)
         if facts.bill is not None:
@@ -85,12 +85,79 @@ class CostLedger:
             document, extra = facts.close
             graph.close(document, facts.at, extra)
         revalued, entries = graph.settle(event.event_id, event.occurred_at)
+        self.dirty_lots.update(revalued)
+        for lot_id in revalued:
+            self.dirty_usages.update(graph.users.get(lot_id, ()))
+        self.dirty_usages.update(entry.usage_id for entry in entries)
         self.processed.add(event.event_id)
         return CostChanges(
             event.event_id,
             MappingProxyType(reallocated) if reallocated else _NONE,
             MappingProxyType(revalued) if revalued else _NONE,
             tuple(entries),
+        )
+
+    def _record(self, item: ItemKey, item_facts: ItemFacts) -> Moment | None:
+        """Record one item's facts and mark what changed, in the graph and for the store."""
+        graph = self.graph
+        ledger = self.items.get(item) or self._open(item)
+        change = ledger.record(item_facts)
+        lot_ids = [lot.lot_id for lot in item_facts.lots]
+        for lot_id in dict.fromkeys(lot_ids) if len(lot_ids) > 1 else lot_ids:
+            graph.add_lot(ledger.lots[lot_id])
+        self.dirty_lots.update(lot_ids)
+        for usage in item_facts.usages:
+            graph.add_usage(usage)
+            self.dirty_usages.add(usage.usage_id)
+        for usage_id in sorted(change.usages):
+            self.dirty_lots.update(graph.net.get(usage_id, ()))
+            graph.set_net(usage_id, ledger.net(usage_id))
+            self.dirty_lots.update(graph.net.get(usage_id, ()))
+        self.dirty_usages.update(change.usages)
+        for lot_id in sorted(change.restocked):
+            graph.set_restocked(lot_id, ledger.restocked[lot_id])
+        self.dirty_lots.update(change.restocked)
+        return change.since
+
+    def take_dirty(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The lots and usages marked since the last call (and clear the marks)."""
+        lots, usages = frozenset(self.dirty_lots), frozenset(self.dirty_usages)
+        self.dirty_lots.clear()
+        self.dirty_usages.clear()
+        return lots, usages
+
+    def lot_record(self, lot_id: str) -> LotRecord | None:
+        """The lot as the queries show it (``None``: unknown, or a return lot given back whole)."""
+        graph = self.graph
+        lot = graph.lots.get(lot_id)
+        if lot is None:
+            return None
+        qty = graph.qty.get(lot_id, ZERO)
+        if lot.kind is LotKind.RETURN and qty == ZERO:
+            return None
+        allocated = sum((graph.net[u][lot_id] for u in graph.users.get(lot_id, ())), ZERO)
+        cost = graph.costs.get(lot_id, _UNCOSTED)
+        return LotRecord(lot, qty, allocated, cost.unit_cost, cost.status)
+
+    def usage_record(self, usage_id: str) -> UsageRecord | None:
+        """The usage as the queries show it (``None``: unknown)."""
+        graph = self.graph
+        usage = graph.usages.get(usage_id)
+        if usage is None:
+            return None
+        returned = self.items[usage.item].returned.get(usage_id, ())
+        given_back = sum((g.qty for g in returned), ZERO)
+        allocated = sum(graph.net.get(usage_id, {}).values(), ZERO)
+        return UsageRecord(usage, given_back, allocated, graph.cogs.get(usage_id, ZERO))
+
+    def allocation_rows(self, usage_id: str) -> tuple[tuple[str, Decimal, Decimal], ...]:
+        """The usage's net allocation: (lot id, qty, the lot's unit cost), by lot id."""
+        graph = self.graph
+        net = graph.net.get(usage_id, {})
+        return tuple(
+            (lot_id, qty, graph.costs.get(lot_id, _UNCOSTED).unit_cost)
+            for lot_id, qty in sorted(net.items())
+            if qty != ZERO
         )
 
     def reject(self, event_id: str, reason: str) -> None:
