@@ -26,7 +26,7 @@ from inventory_ledger.local_stack.process import (
 )
 from inventory_ledger.settings import LocalStackSettings
 
-__all__ = ["PostgresCluster", "sql_round_trip"]
+__all__ = ["PostgresCluster", "PostgresTls", "sql_round_trip"]
 
 _OS_USER = "postgres"
 
@@ -80,11 +80,26 @@ def _install_postgres() -> Path:
 
 
 @dataclass(frozen=True)
+class PostgresTls:
+    """Server-side TLS of a cluster (the stack itself runs without; tests turn it on).
+
+    ``cert_file``/``key_file`` are PEM files, copied into the data dir on every start (owned by
+    the server, mode 0600, as the server demands of its key). ``required`` makes every TCP
+    connection TLS-only: ``host`` lines of ``pg_hba.conf`` become ``hostssl``.
+    """
+
+    cert_file: Path
+    key_file: Path
+    required: bool = False
+
+
+@dataclass(frozen=True)
 class PostgresCluster:
     """One local cluster: install if needed, initdb, start, create roles and database, stop."""
 
     paths: StackPaths
     settings: LocalStackSettings
+    tls: PostgresTls | None = None
 
     @property
     def host(self) -> str:
@@ -179,14 +194,30 @@ class PostgresCluster:
 
     def _write_runtime_conf(self) -> None:
         fsync = "on" if self.settings.postgres_fsync else "off"
-        (self.data / "stack.conf").write_text(
+        conf = (
             f"port = {self.port}\n"
             f"listen_addresses = '{self.host}'\n"
             f"unix_socket_directories = '{self.socket_dir}'\n"
             f"fsync = {fsync}\nfull_page_writes = {fsync}\nsynchronous_commit = {fsync}\n"
         )
+        if self.tls is not None:
+            conf += self._install_tls(self.tls)
+        (self.data / "stack.conf").write_text(conf)
         if _as_root():
             shutil.chown(self.data / "stack.conf", _OS_USER, _OS_USER)
+
+    def _install_tls(self, tls: PostgresTls) -> str:
+        """Copy the certificate and key into the data dir; return the settings that use them."""
+        for source, name in ((tls.cert_file, "server.crt"), (tls.key_file, "server.key")):
+            target = self.data / name
+            shutil.copyfile(source, target)
+            target.chmod(0o600)
+            if _as_root():
+                shutil.chown(target, _OS_USER, _OS_USER)
+        if tls.required:
+            hba = self.data / "pg_hba.conf"
+            hba.write_text(re.sub(r"^host(?=\s)", "hostssl", hba.read_text(), flags=re.MULTILINE))
+        return "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
 
     def start(self) -> None:
         """Start the cluster (idempotent), then make the roles and database it needs."""
