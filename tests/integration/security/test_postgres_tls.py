@@ -24,6 +24,7 @@ import asyncpg
 import pytest
 from pydantic import SecretStr
 
+from inventory_ledger.adapters.postgres.connection import Connection
 from inventory_ledger.adapters.postgres.migrations import migrate
 from inventory_ledger.bootstrap import Service
 from inventory_ledger.local_stack.paths import StackPaths, project_root
@@ -126,7 +127,7 @@ def tls_cluster() -> Iterator[TlsCluster]:
         shutil.rmtree(home, ignore_errors=True)
 
 
-async def _tls_of_own_session(conn: asyncpg.Connection) -> tuple[bool, str]:
+async def _tls_of_own_session(conn: Connection) -> tuple[bool, str]:
     row = await conn.fetchrow("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
     assert row is not None
     return row["ssl"], row["version"]
