@@ -13,6 +13,7 @@ import logging
 import shutil
 import string
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,19 @@ from inventory_ledger.local_stack.process import (
 )
 from inventory_ledger.settings import LocalStackSettings
 
-__all__ = ["KafkaNode", "metadata_round_trip"]
+__all__ = ["KafkaNode", "merge_properties", "metadata_round_trip"]
+
+
+def merge_properties(text: str, overrides: Sequence[tuple[str, str]]) -> str:
+    """``text`` (a .properties file) with each override replacing its key's line, or appended."""
+    left = dict(overrides)
+    lines = []
+    for line in text.splitlines():
+        key = line.split("=", 1)[0].strip()
+        is_entry = not line.lstrip().startswith("#") and "=" in line
+        lines.append(f"{key}={left.pop(key)}" if is_entry and key in left else line)
+    lines += [f"{key}={value}" for key, value in left.items()]
+    return "\n".join(lines) + "\n"
 
 
 def metadata_round_trip(bootstrap: str, timeout: float = 5.0) -> bool:
@@ -65,10 +78,17 @@ def metadata_round_trip(bootstrap: str, timeout: float = 5.0) -> bool:
 
 @dataclass(frozen=True)
 class KafkaNode:
-    """One local Kafka node: resolve jars, format storage, start, wait, stop."""
+    """One local Kafka node: resolve jars, format storage, start, wait, stop.
+
+    ``extra_properties`` replace or add server.properties entries and ``format_options`` are
+    appended to ``StorageTool format`` (kafka_security.py adds a SASL_SSL listener and SCRAM
+    users with them); both are empty for the default stack.
+    """
 
     paths: StackPaths
     settings: LocalStackSettings
+    extra_properties: tuple[tuple[str, str], ...] = ()
+    format_options: tuple[str, ...] = ()
 
     @property
     def bootstrap(self) -> str:
@@ -145,6 +165,8 @@ class KafkaNode:
             data_dir=self.home / "data",
             partitions=self.settings.kafka_partitions,
         )
+        if self.extra_properties:
+            config = merge_properties(config, self.extra_properties)
         path = self.home / "server.properties"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(config)
@@ -170,6 +192,7 @@ class KafkaNode:
                 "-c",
                 str(config),
                 "--ignore-formatted",
+                *self.format_options,
             ],
             what="formatting Kafka's KRaft storage",
             timeout=120,
