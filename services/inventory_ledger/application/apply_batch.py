@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
+from inventory_ledger.application.cost_tracking import CostTracker
 from inventory_ledger.application.dead_letter import DeadLetter, MessageSource
 from inventory_ledger.application.ports import (
     Claim,
@@ -27,6 +28,7 @@ from inventory_ledger.application.ports import (
     RetryableConflictError,
 )
 from inventory_ledger.domain.balance import Balance
+from inventory_ledger.domain.cost_errors import BusinessRuleViolation
 from inventory_ledger.domain.document import DocumentState
 from inventory_ledger.domain.document_line import DocumentKey
 from inventory_ledger.domain.errors import EventRejectedError
@@ -108,25 +110,40 @@ async def apply_batch(
     *,
     dead_letters: Sequence[DeadLetter] = (),
     max_attempts: int = 8,
+    costs: CostTracker | None = None,
 ) -> BatchResult:
-    """Apply ``batch`` (in order) in one transaction, with ``dead_letters`` recorded alongside."""
+    """Apply ``batch`` (in order) in one transaction, with ``dead_letters`` recorded alongside.
+
+    With ``costs``, the cost side (lots, usage, allocations, COGS) is kept in the same
+    transaction; without, only quantities (the quantity-only mode of the benchmark).
+    """
     for attempt in range(1, max_attempts + 1):
         try:
             async with store.unit_of_work() as uow:
-                result = await _apply(uow, batch, dead_letters)
+                result = await _apply(uow, batch, dead_letters, costs)
         except RetryableConflictError:
+            if costs is not None:
+                costs.invalidate()
             if attempt == max_attempts:
                 raise
             await asyncio.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter
             continue
+        except BaseException:
+            if costs is not None:
+                costs.invalidate()  # the books may be ahead of what committed
+            raise
         return replace(result, attempts=attempt)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def _apply(
-    uow: LedgerUnitOfWork, batch: Sequence[Inbound], dead_letters: Sequence[DeadLetter]
+    uow: LedgerUnitOfWork,
+    batch: Sequence[Inbound],
+    dead_letters: Sequence[DeadLetter],
+    costs: CostTracker | None,
 ) -> BatchResult:
     work = _Work(letters=list(dead_letters))
+    cost = None if costs is None else await costs.begin(uow.cost)  # the first lock taken
     fresh = await _skip_processed(uow, batch, work)
     doc_keys = sorted({key for item, _ in fresh for key in affected_documents(item.event)})
     documents: dict[DocumentKey, DocumentState] = dict(await uow.lock_documents(doc_keys))
@@ -135,7 +152,9 @@ async def _apply(
     for item, digest in fresh:
         try:
             posting = post(item.event, documents)
-        except EventRejectedError as exc:
+            if cost is not None:
+                cost.apply(item.event)  # after post: a quantity rejection leaves the books alone
+        except (EventRejectedError, BusinessRuleViolation) as exc:
             work.reject(item, exc.reason.value, exc.message)
             continue
         for state in posting.documents:
@@ -151,6 +170,8 @@ async def _apply(
     await uow.save_balances(changes)
     await uow.record_dead_letters(work.letters)
     await uow.claim(claims)
+    if cost is not None:
+        await cost.commit()
     return BatchResult(
         applied=tuple(work.applied),
         duplicates=tuple(work.duplicates),

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
+from inventory_ledger.application.cost_tracking import CostLog
 from inventory_ledger.application.dead_letter import DeadLetter
 from inventory_ledger.domain.document import DocumentState
 from inventory_ledger.domain.document_line import DocumentKey
@@ -51,6 +52,11 @@ class StoreUnavailableError(Exception):
 
 
 class LedgerUnitOfWork(Protocol):
+    @property
+    def cost(self) -> CostLog:
+        """The cost log and rows, in the same transaction."""
+        ...
+
     async def processed(self, event_ids: Sequence[str]) -> Mapping[str, bytes]:
         """Fingerprints of the events among ``event_ids`` that were already processed."""
         ...

@@ -13,10 +13,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
+from inventory_ledger.application.cost_tracking import CostWrite
 from inventory_ledger.application.dead_letter import DeadLetter
 from inventory_ledger.application.ports import Claim, RetryableConflictError
 from inventory_ledger.domain.document import DocumentState
 from inventory_ledger.domain.document_line import DocumentKey
+from inventory_ledger.domain.events import Event
 from inventory_ledger.domain.item import ItemKey
 from inventory_ledger.domain.transaction import Transaction
 
@@ -29,11 +31,30 @@ class MemoryState:
     transactions: list[Transaction] = field(default_factory=list)
     outbox: list[BalanceChange] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    cost_log: list[Event] = field(default_factory=list)
+    cost_writes: list[CostWrite] = field(default_factory=list)
+
+
+class MemoryCostLog:
+    def __init__(self, state: MemoryState) -> None:
+        self.state = state
+
+    async def lock_cost_log(self) -> int:
+        return len(self.state.cost_log)
+
+    async def cost_events_after(self, position: int, limit: int) -> Sequence[Event]:
+        return self.state.cost_log[position : position + limit]
+
+    async def save_costs(self, write: CostWrite) -> None:
+        assert write.start == len(self.state.cost_log), "appended at the head"
+        self.state.cost_log.extend(write.events)
+        self.state.cost_writes.append(write)
 
 
 class MemoryUnitOfWork:
     def __init__(self, state: MemoryState) -> None:
         self.state = state
+        self.cost = MemoryCostLog(state)
 
     async def processed(self, event_ids: Sequence[str]) -> Mapping[str, bytes]:
         return {i: self.state.processed[i] for i in event_ids if i in self.state.processed}

@@ -4,7 +4,7 @@ The cost side keeps the accepted events so a process can rebuild its cost books 
 database (see ``application.cost_tracking``). The encoding walks the event dataclasses by
 their type hints: ``Decimal`` as a string (exact), ``datetime`` as ISO 8601 with its offset,
 enums by value, ``ItemKey`` as ``[lic, location]``, tuples as lists; a field left at ``None``
-or an empty tuple is omitted. Decoding is the inverse, so ``decode(encode(e)) == e``.
+is omitted. Decoding is the inverse, so ``decode(encode(e)) == e``.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def _encoder(cls: Any) -> Callable[[Any], dict[str, Any]]:
         out: dict[str, Any] = {}
         for name, codec in plan:
             field_value = getattr(value, name)
-            if field_value is None or field_value == ():
+            if field_value is None:
                 continue
             out[name] = codec(field_value)
         return out

@@ -214,3 +214,45 @@ LIMIT $3"""
 DEAD_LETTERS_BY_ID = f"""
 SELECT {_DEAD_LETTER_COLUMNS}
 FROM dead_letters WHERE id = ANY($1::bigint[]) ORDER BY id"""
+
+# --- cost side (issue 6) ----------------------------------------------------------------------
+# The cost log's head: locked first in a batch (before documents and items), so cost work is
+# serialized between instances and the global lock order stays acyclic.
+COST_LOG_LOCK = "SELECT position FROM cost_state WHERE singleton FOR UPDATE"
+COST_LOG_AFTER = """
+SELECT event FROM cost_events
+WHERE position > $1
+ORDER BY position
+LIMIT $2"""
+COST_LOG_APPEND = """
+INSERT INTO cost_events (position, event_id, event)
+SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])"""
+COST_LOG_MOVE_HEAD = "UPDATE cost_state SET position = $2 WHERE singleton AND position = $1"
+LOTS_SAVE = """
+INSERT INTO lots AS l (lot_id, kind, location, lic, document, document_line, mfr_lot, qty,
+                       allocated_qty, unit_cost, cost_status, received_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::text[], $8::numeric[], $9::numeric[], $10::numeric[], $11::text[],
+                     $12::timestamptz[])
+ON CONFLICT (lot_id) DO UPDATE SET
+    mfr_lot = EXCLUDED.mfr_lot, qty = EXCLUDED.qty, allocated_qty = EXCLUDED.allocated_qty,
+    unit_cost = EXCLUDED.unit_cost, cost_status = EXCLUDED.cost_status,
+    received_at = EXCLUDED.received_at"""
+LOTS_DELETE = "DELETE FROM lots WHERE lot_id = ANY($1::text[])"
+USAGES_SAVE = """
+INSERT INTO usages AS u (usage_id, kind, location, lic, document, document_line, mfr_lot, qty,
+                         returned_qty, allocated_qty, cogs, occurred_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::text[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[],
+                     $12::timestamptz[])
+ON CONFLICT (usage_id) DO UPDATE SET
+    returned_qty = EXCLUDED.returned_qty, allocated_qty = EXCLUDED.allocated_qty,
+    cogs = EXCLUDED.cogs"""
+ALLOCATIONS_CLEAR = "DELETE FROM allocations WHERE usage_id = ANY($1::text[])"
+ALLOCATIONS_ADD = """
+INSERT INTO allocations (usage_id, lot_id, qty, unit_cost)
+SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[])"""
+COGS_ENTRIES_ADD = """
+INSERT INTO cogs_entries (event_id, usage_id, lot_id, amount, cause, occurred_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[],
+                     $6::timestamptz[])"""

@@ -14,6 +14,7 @@ import asyncpg
 from inventory_ledger.adapters.postgres import queries
 from inventory_ledger.adapters.postgres.balance_payload import balance_changed_payload
 from inventory_ledger.adapters.postgres.connection import Connection
+from inventory_ledger.adapters.postgres.cost_store import PostgresCostLog
 from inventory_ledger.adapters.postgres.dead_letters import record_dead_letters
 from inventory_ledger.adapters.postgres.document_codec import decode_document, encode_document
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
@@ -47,6 +48,7 @@ class PostgresUnitOfWork:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self.cost = PostgresCostLog(conn)
 
     async def processed(self, event_ids: Sequence[str]) -> Mapping[str, bytes]:
         rows = await self._conn.fetch(queries.PROCESSED_FINGERPRINTS, list(event_ids))

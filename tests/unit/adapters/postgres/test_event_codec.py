@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import orjson
 import pytest
+from hypothesis import given, settings
 
 from inventory_ledger.adapters.contract_events import envelope_to_domain
 from inventory_ledger.adapters.postgres.event_codec import decode_event, encode_event
+from inventory_ledger.domain.events import Event
 from inventory_ledger.simulation import SimulationConfig, generate
+from tests.unit.domain.cost.streams import streams
 
 pytestmark = pytest.mark.unit
 
@@ -36,3 +39,11 @@ def test_decimals_are_exact_strings_and_none_is_omitted() -> None:
     assert isinstance(line["qty"], str)
     assert isinstance(line["item"], list)
     assert all(value is not None for value in line.values())
+
+
+@settings(max_examples=200, deadline=None)
+@given(streams(max_groups=10))
+def test_cost_stream_events_round_trip(events: list[Event]) -> None:
+    """Hand-built events too: empty tuples (a job without inputs), no PO, freight, kinds."""
+    for event in events:
+        assert decode_event(encode_event(event)) == event

@@ -1,0 +1,163 @@
+"""The cost side of the unit of work: lots, usage, allocations and COGS beside the quantities.
+
+Each process keeps the cost books in memory (a :class:`~..domain.cost_ledger.CostLedger`,
+incremental: an event costs what it touches) and the database keeps the **cost log** — every
+event the books accepted, in the order applied — with its head position, plus the query rows
+(lots, usages, allocations, COGS journal). A batch:
+
+1. locks the log head (one row: cost work is serialized between instances; taken before any
+   document or item lock, so the global lock order stays acyclic);
+2. catches up: events other instances appended since this process's position are applied
+   to the in-memory books (from position 0 after a restart or an invalidation);
+3. applies its own events (a business-rule violation rejects the event, which then posts
+   nothing at all, quantities included);
+4. appends them to the log, moves the head, and rewrites exactly the lots and usages the
+   events changed (``CostLedger.take_dirty``) plus the new COGS journal entries.
+
+If the transaction does not commit, the in-memory books may be ahead of the database, so
+they are dropped and rebuilt from the log by the next batch (:meth:`CostTracker.invalidate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol
+
+from inventory_ledger.domain.allocation import CostingMethod
+from inventory_ledger.domain.cogs import CogsEntry
+from inventory_ledger.domain.cost_ledger import CostLedger
+from inventory_ledger.domain.events import Event
+from inventory_ledger.domain.item import ItemKey
+from inventory_ledger.domain.lot import LotRecord
+from inventory_ledger.domain.usage import UsageRecord
+
+__all__ = ["CostLog", "CostSession", "CostTracker", "CostWrite", "UsageAllocation"]
+
+CATCH_UP_CHUNK = 5_000
+"""Log entries read per round trip while catching up (memory stays bounded by it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class UsageAllocation:
+    """A usage's allocation rows as they are now: (lot id, qty, lot unit cost), by lot id."""
+
+    usage_id: str
+    rows: tuple[tuple[str, Decimal, Decimal], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CostWrite:
+    """What a batch writes on the cost side, after the log entries at ``start + 1`` on."""
+
+    start: int
+    events: tuple[Event, ...] = ()
+    lots: tuple[LotRecord, ...] = ()
+    gone_lots: tuple[str, ...] = ()
+    """Lots that no longer exist (a return lot given back whole)."""
+    usages: tuple[UsageRecord, ...] = ()
+    allocations: tuple[UsageAllocation, ...] = ()
+    cogs: tuple[CogsEntry, ...] = ()
+
+    @property
+    def head(self) -> int:
+        return self.start + len(self.events)
+
+
+class CostLog(Protocol):
+    """The cost log and rows, inside the unit of work's transaction."""
+
+    async def lock_cost_log(self) -> int:
+        """Lock the log head and return its position (entries 1..position exist)."""
+        ...
+
+    async def cost_events_after(self, position: int, limit: int) -> Sequence[Event]:
+        """Up to ``limit`` logged events after ``position``, in log order."""
+        ...
+
+    async def save_costs(self, write: CostWrite) -> None:
+        """Append ``write.events`` at ``start + 1`` on, move the head, rewrite the rows."""
+        ...
+
+
+@dataclass
+class CostTracker:
+    """This process's cost books and the log position they reflect."""
+
+    methods: Mapping[ItemKey, CostingMethod] = field(default_factory=dict)
+    ledger: CostLedger = field(init=False)
+    position: int = field(init=False, default=0)
+    rebuilds: int = field(init=False, default=0)
+    """How many times the books were (re)built from position 0 (the first start counts)."""
+
+    def __post_init__(self) -> None:
+        self.ledger = CostLedger(methods=dict(self.methods))
+        self.position = -1  # unknown: the first batch builds from the log
+
+    def invalidate(self) -> None:
+        """The books may be ahead of the database: rebuild them from the log next time."""
+        self.position = -1
+
+    async def begin(self, log: CostLog) -> CostSession:
+        """Lock the log head and bring the books to it."""
+        head = await log.lock_cost_log()
+        if self.position < 0 or self.position > head:
+            self.ledger = CostLedger(methods=dict(self.methods))
+            self.position = 0
+            self.rebuilds += 1
+        while self.position < head:
+            events = await log.cost_events_after(self.position, CATCH_UP_CHUNK)
+            if not events:
+                raise RuntimeError(f"cost log ends at {self.position}, its head says {head}")
+            for event in events:
+                self.ledger.apply(event)
+            self.position += len(events)
+        self.ledger.take_dirty()  # rows of caught-up events were written by their batch
+        return CostSession(self, log, head)
+
+
+@dataclass
+class CostSession:
+    """One batch's cost work: apply events, then write what they changed."""
+
+    tracker: CostTracker
+    log: CostLog
+    start: int
+    events: list[Event] = field(default_factory=list)
+    cogs: list[CogsEntry] = field(default_factory=list)
+
+    def apply(self, event: Event) -> None:
+        """Apply ``event`` to the books; a business-rule violation raises, changing nothing."""
+        changes = self.tracker.ledger.apply(event)
+        self.events.append(event)
+        self.cogs.extend(changes.cogs)
+
+    async def commit(self) -> CostWrite:
+        """Write the log entries and the changed rows (inside the unit of work)."""
+        ledger = self.tracker.ledger
+        dirty_lots, dirty_usages = ledger.take_dirty()
+        lots, gone = [], []
+        for lot_id in sorted(dirty_lots):
+            record = ledger.lot_record(lot_id)
+            if record is None:
+                gone.append(lot_id)
+            else:
+                lots.append(record)
+        usages = [ledger.usage_record(usage_id) for usage_id in sorted(dirty_usages)]
+        write = CostWrite(
+            start=self.start,
+            events=tuple(self.events),
+            lots=tuple(lots),
+            gone_lots=tuple(gone),
+            usages=tuple(u for u in usages if u is not None),
+            allocations=tuple(
+                UsageAllocation(usage_id, ledger.allocation_rows(usage_id))
+                for usage_id in sorted(dirty_usages)
+            ),
+            cogs=tuple(self.cogs),
+        )
+        if write.events:
+            await self.log.save_costs(write)
+        self.tracker.position = write.head
+        return write

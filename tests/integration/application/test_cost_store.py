@@ -1,0 +1,179 @@
+"""The cost side of the unit of work on real Postgres: rows, the cost log, restarts, races."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from inventory_ledger.adapters.postgres.migrations import migrate
+from inventory_ledger.adapters.postgres.store import PostgresLedgerStore
+from inventory_ledger.application.apply_batch import Inbound, apply_batch
+from inventory_ledger.application.cost_tracking import CostTracker
+from inventory_ledger.domain.cost_books import CostBooks, replay_costs
+from inventory_ledger.domain.cost_queries import lot_records, usage_records
+from inventory_ledger.domain.events import Event
+from tests.conftest import LedgerDatabase
+from tests.infra import drop_database, unique_name, with_database
+from tests.unit.domain.cost.streams import streams
+from tests.unit.domain.cost.support import (
+    D,
+    bill,
+    po_opened,
+    received,
+    returned,
+    shipped,
+)
+
+pytestmark = pytest.mark.integration
+
+LOT = "purchase_order:PO-1/L1:main/A"
+SALE = "shipment:S-e3/1"
+AACE = [
+    po_opened("e1", 0, "PO-1", ("L1", "A", 10, "5.00")),
+    received("e2", 1, "A", 10, po=("PO-1", "L1")),
+    shipped("e3", 2, "A", 4),
+    bill("e4", 3, "PO-1", ("L1", 10, "6.00"), freight="5.00"),
+    returned("e5", 4, "A", 1, original="e3"),
+]
+
+
+@pytest.fixture
+async def pool(ledger_db: LedgerDatabase) -> AsyncIterator[asyncpg.Pool]:
+    pool = await asyncpg.create_pool(ledger_db.app_dsn, min_size=1, max_size=4)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+async def _lots(conn: asyncpg.Connection) -> dict[str, tuple[object, ...]]:
+    rows = await conn.fetch(
+        "SELECT lot_id, qty, allocated_qty, remaining_qty, unit_cost, cost_status FROM lots"
+    )
+    return {r["lot_id"]: tuple(r.values())[1:] for r in rows}
+
+
+async def _usages(conn: asyncpg.Connection) -> dict[str, tuple[object, ...]]:
+    rows = await conn.fetch(
+        "SELECT usage_id, qty, returned_qty, allocated_qty, unallocated_qty, cogs FROM usages"
+    )
+    return {r["usage_id"]: tuple(r.values())[1:] for r in rows}
+
+
+def _expected(
+    books: CostBooks,
+) -> tuple[dict[str, tuple[object, ...]], dict[str, tuple[object, ...]]]:
+    lots = {
+        r.lot.lot_id: (r.qty, r.allocated_qty, r.remaining_qty, r.unit_cost, r.cost_status.value)
+        for r in lot_records(books)
+    }
+    usages = {
+        r.usage.usage_id: (r.usage.qty, r.returned_qty, r.allocated_qty, r.unallocated_qty, r.cogs)
+        for r in usage_records(books)
+    }
+    return lots, usages
+
+
+async def test_aace_flow_rows_and_cogs_journal(pool: asyncpg.Pool) -> None:
+    store, costs = PostgresLedgerStore(pool), CostTracker()
+    for event in AACE:
+        result = await apply_batch(store, [Inbound(event)], costs=costs)
+        assert result.applied == (event.event_id,)
+    async with pool.acquire() as conn:
+        lots, usages = await _lots(conn), await _usages(conn)
+        journal = await conn.fetch(
+            "SELECT event_id, amount, cause FROM cogs_entries WHERE usage_id = $1 ORDER BY id", SALE
+        )
+        allocations = await conn.fetch("SELECT lot_id, qty, unit_cost FROM allocations")
+        log = await conn.fetchval("SELECT position FROM cost_state")
+    # bill: (10 * 6.00 + 5.00 freight) / 10 received = 6.5 final; the return gave one back
+    assert lots[LOT] == (D(10), D(3), D(7), D("6.5"), "final")
+    assert usages[SALE] == (D(4), D(1), D(3), D(0), D("19.5"))
+    assert [(r["event_id"], r["amount"], r["cause"]) for r in journal] == [
+        ("e3", D(20), "allocation"),
+        ("e4", D(6), "revaluation"),
+        ("e5", D("-6.5"), "allocation"),
+    ]
+    assert [tuple(r.values()) for r in allocations] == [(LOT, D(3), D("6.5"))]
+    assert log == len(AACE)
+    assert (lots, usages) == _expected(replay_costs(AACE))
+
+
+async def test_cost_rejection_posts_nothing_on_either_side(pool: asyncpg.Pool) -> None:
+    store, costs = PostgresLedgerStore(pool), CostTracker()
+    serial_twice = [
+        received("s1", 0, "S", 1, unit_cost=3, serials=("SN-1",)),
+        received("s2", 1, "S", 1, unit_cost=3, serials=("SN-1",)),
+    ]
+    result = await apply_batch(store, [Inbound(e) for e in serial_twice], costs=costs)
+    assert result.applied == ("s1",)
+    assert [(r.event_id, r.reason) for r in result.rejected] == [("s2", "serial_already_in_stock")]
+    async with pool.acquire() as conn:
+        txns = await conn.fetchval("SELECT count(*) FROM transactions WHERE event_id = 's2'")
+        claimed = await conn.fetchval("SELECT count(*) FROM processed_events WHERE event_id = 's2'")
+        logged = await conn.fetchval(
+            "SELECT array_agg(event_id) FROM cost_events WHERE event_id LIKE 's%'"
+        )
+    assert (txns, claimed, logged) == (0, 0, ["s1"])
+
+
+@pytest.mark.timeout(600)
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.data(), st.integers(0, 2**32 - 1))
+async def test_random_streams_restarts_and_two_instances_give_the_pure_rows(
+    ledger_db: LedgerDatabase, app_role: str, data: st.DataObject, seed: int
+) -> None:
+    events: list[Event] = list(data.draw(st.permutations(data.draw(streams(max_groups=10)))))
+    rnd = random.Random(seed)
+    owner = await asyncpg.connect(ledger_db.owner_dsn)
+    name = unique_name("t", "cost_example")
+    try:  # a fresh database per example (transactions are immutable: no TRUNCATE)
+        await owner.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await owner.close()
+    owner_dsn = with_database(ledger_db.owner_dsn, name)
+    await migrate(owner_dsn, app_role=app_role)
+    pool = await asyncpg.create_pool(with_database(ledger_db.app_dsn, name), min_size=1, max_size=4)
+    try:
+        store = PostgresLedgerStore(pool)
+        instances = [CostTracker(), CostTracker()]
+        chunks = []
+        i = 0
+        while i < len(events):
+            size = rnd.randint(1, 8)
+            chunks.append(events[i : i + size])
+            i += size
+
+        async def run(chunk: list[Event]) -> None:
+            tracker = instances[rnd.random() < 0.5]
+            if rnd.random() < 0.1:
+                tracker.invalidate()  # as after a failed commit: rebuilt from the log
+            await apply_batch(store, [Inbound(e) for e in chunk], costs=tracker)
+
+        for k in range(0, len(chunks), 2):  # two batches at a time, racing
+            await asyncio.gather(*(run(c) for c in chunks[k : k + 2]))
+        async with pool.acquire() as conn:
+            order = await conn.fetch("SELECT event_id FROM cost_events ORDER BY position")
+            lots, usages = await _lots(conn), await _usages(conn)
+            journal = await conn.fetch(
+                "SELECT usage_id, sum(amount) AS s FROM cogs_entries GROUP BY usage_id"
+            )
+    finally:
+        await pool.close()
+        await drop_database(ledger_db.owner_dsn, name)
+    by_id = {e.event_id: e for e in events}
+    books = replay_costs([by_id[r["event_id"]] for r in order])  # the order they were applied
+    assert (lots, usages) == _expected(books)
+    assert {r["usage_id"]: r["s"] for r in journal if r["s"]} == {
+        u: c for u, c in books.cogs.items() if c
+    }
