@@ -6,7 +6,7 @@ CLI    := $(BIN)/inventory-ledger
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: drills deploy-tools deploy-check install lint format test test-unit demo stack-up stack-down stack-status contracts clean bench-apply
+.PHONY: drills deploy-tools deploy-check install lint format test test-unit demo stack-up stack-down stack-status contracts clean bench-apply bench bench-quick
 
 $(BIN)/.installed: pyproject.toml contracts/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
@@ -59,6 +59,11 @@ stack-down: install
 	$(CLI) stack down
 stack-status: install
 	$(CLI) stack status
+
+bench: install ## the service end to end vs raw consume/COPY and a naive consumer, latency, RSS (bench/results/)
+	$(BIN)/python -m bench.service_bench $(BENCH_ARGS)
+bench-quick: install ## the same with 50k events and 20 s of latency
+	$(BIN)/python -m bench.service_bench --quick $(BENCH_ARGS)
 
 bench-apply: install ## events/s of the unit of work at batch sizes 1, 100, 1000 (real Postgres)
 	$(BIN)/python -m bench.apply_throughput $(BENCH_ARGS)
