@@ -18,7 +18,7 @@ contributes nothing; a fulfilment with a different item than its line still fulf
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
@@ -30,6 +30,7 @@ __all__ = [
     "DocumentStatus",
     "PlannedLine",
     "Unassigned",
+    "contributing_lines",
     "contributions",
     "finish",
     "fulfil",
@@ -87,18 +88,21 @@ def plan(
     A listed line takes the new item and ordered quantity and keeps what was fulfilled; a
     line of that role the plan no longer lists drops to ordered 0 (removed).
     """
-    lines = {line.key: line for line in document.lines}
+    # keyed by (role, line_id), plain strings: one document's lines, hashed without LineKey
+    lines = {(line.key.role, line.key.line_id): line for line in document.lines}
     for role, role_lines in planned.items():
-        listed = {
-            LineKey(document.key, role, line_id): (item, qty) for line_id, item, qty in role_lines
-        }
-        for key, line in lines.items():
-            if key.role is role and key not in listed and line.listed:
-                lines[key] = LineState(key, line.item, ZERO, line.fulfilled)
-        for key, (item, qty) in listed.items():
-            fulfilled = lines[key].fulfilled if key in lines else ZERO
-            lines[key] = LineState(key, item, qty, fulfilled)
-    return replace(document, opened=True, lines=_sorted(lines.values()))
+        listed = {line_id: (item, qty) for line_id, item, qty in role_lines}
+        for (line_role, line_id), line in lines.items():
+            if line_role == role and line_id not in listed and line.listed:
+                lines[line_role, line_id] = LineState(line.key, line.item, ZERO, line.fulfilled)
+        for line_id, (item, qty) in listed.items():
+            known = lines.get((role, line_id))
+            if known is None:
+                lines[role, line_id] = LineState(LineKey(document.key, role, line_id), item, qty)
+            else:
+                lines[role, line_id] = LineState(known.key, item, qty, known.fulfilled)
+    ordered = tuple(lines[line_key] for line_key in sorted(lines))
+    return DocumentState(document.key, True, document.status, ordered, document.unassigned)
 
 
 def fulfil(
@@ -109,17 +113,25 @@ def fulfil(
         pool = {(u.role, u.item): u.qty for u in document.unassigned}
         pool[role, item] = pool.get((role, item), ZERO) + qty
         unassigned = tuple(sorted(Unassigned(r, i, q) for (r, i), q in pool.items()))
-        return replace(document, unassigned=unassigned)
-    key = LineKey(document.key, role, line_id)
-    line = document.line(key)
-    updated = LineState(key, line.item, line.ordered, line.fulfilled + qty)
-    others = (other for other in document.lines if other is not line)
-    return replace(document, lines=_sorted((*others, updated)))
+        return DocumentState(
+            document.key, document.opened, document.status, document.lines, unassigned
+        )
+    lines = document.lines
+    for n, line in enumerate(lines):
+        if line.key.line_id == line_id and line.key.role == role:
+            # replaced in place: the order by (role, line_id) is unchanged
+            updated = LineState(line.key, line.item, line.ordered, line.fulfilled + qty)
+            lines = (*lines[:n], updated, *lines[n + 1 :])
+            break
+    else:  # a line never heard of: empty until now (ZERO + qty, as a known line would sum)
+        unheard = LineState(LineKey(document.key, role, line_id), fulfilled=ZERO + qty)
+        lines = _sorted((*lines, unheard))
+    return DocumentState(document.key, document.opened, document.status, lines, document.unassigned)
 
 
 def finish(document: DocumentState, status: DocumentStatus) -> DocumentState:
     """Cancel or close the document: none of its lines contributes any more."""
-    return replace(document, status=status)
+    return DocumentState(document.key, document.opened, status, document.lines, document.unassigned)
 
 
 def contributions(document: DocumentState) -> dict[tuple[LineKey, ItemKey], Decimal]:
@@ -129,22 +141,37 @@ def contributions(document: DocumentState) -> dict[tuple[LineKey, ItemKey], Deci
     unassigned fulfilment of that role and item. Cancelled, closed or not yet opened: nothing.
     Invariant: PO line / job output contributions are >= 0, order line / job input <= 0.
     """
+    return {(key, item): qty for key, item, qty in contributing_lines(document)}
+
+
+def contributing_lines(document: DocumentState) -> list[tuple[LineKey, ItemKey, Decimal]]:
+    """:func:`contributions` as ``(line, item, qty)`` in line order, built without hashing keys.
+
+    The posting rules diff these for every event, so lines are matched by position, not by
+    ``LineKey`` (whose dataclass hash is the costly part of a dict keyed by it).
+    """
     if not document.opened or document.status is not DocumentStatus.OPEN:
-        return {}
-    listed = [(line.key, line.item) for line in document.lines if line.item is not None]
-    remaining = {line.key: line.open_qty for line in document.lines}
+        return []
+    if not document.unassigned:  # the common case: each line contributes its own open qty
+        return [
+            (line.key, line.item, line.key.role.sign * line.open_qty)
+            for line in document.lines
+            if line.item is not None and line.ordered > line.fulfilled
+        ]
+    listed = [line for line in document.lines if line.item is not None]
+    remaining = [line.open_qty for line in listed]
     for pool in document.unassigned:
         left = pool.qty
-        for key, item in listed:  # lines are kept in key order
-            if left > ZERO and key.role is pool.role and item == pool.item:
-                take = min(left, remaining[key])
-                remaining[key] -= take
+        for n, line in enumerate(listed):  # lines are kept in key order
+            if left > ZERO and line.key.role is pool.role and line.item == pool.item:
+                take = min(left, remaining[n])
+                remaining[n] -= take
                 left -= take
-    return {
-        (key, item): key.role.sign * remaining[key]
-        for key, item in listed
-        if remaining[key] != ZERO
-    }
+    return [
+        (line.key, line.item, line.key.role.sign * qty)
+        for line, qty in zip(listed, remaining, strict=True)
+        if qty != ZERO and line.item is not None
+    ]
 
 
 def _sorted(lines: Iterable[LineState]) -> tuple[LineState, ...]:

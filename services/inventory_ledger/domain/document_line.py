@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import Final
 
 from .item import ZERO, Bucket, ItemKey
 
@@ -53,13 +54,24 @@ class LineRole(StrEnum):
     @property
     def bucket(self) -> Bucket:
         """The bucket the line's open quantity counts in."""
-        incoming = self in {LineRole.PURCHASE, LineRole.OUTPUT}
-        return Bucket.ON_ORDER if incoming else Bucket.DEMAND
+        return _BUCKETS[self]
 
     @property
     def sign(self) -> int:
         """+1 for goods coming in, -1 for goods going out."""
-        return 1 if self.bucket is Bucket.ON_ORDER else -1
+        return _SIGNS[self]
+
+
+# Looked up, not derived per call: both are read for every contributing line of every event.
+_BUCKETS: Final[dict[LineRole, Bucket]] = {
+    LineRole.PURCHASE: Bucket.ON_ORDER,
+    LineRole.OUTPUT: Bucket.ON_ORDER,
+    LineRole.SALE: Bucket.DEMAND,
+    LineRole.INPUT: Bucket.DEMAND,
+}
+_SIGNS: Final[dict[LineRole, int]] = {
+    role: 1 if bucket is Bucket.ON_ORDER else -1 for role, bucket in _BUCKETS.items()
+}
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -26,7 +26,7 @@ from .document import (
     DocumentState,
     DocumentStatus,
     PlannedLine,
-    contributions,
+    contributing_lines,
     finish,
     fulfil,
     plan,
@@ -85,7 +85,9 @@ def post(event: Event, documents: Mapping[DocumentKey, DocumentState]) -> Postin
     key = _document_of(event)
     if key is None:
         return Posting(event.event_id, (), on_hand)
-    before = documents.get(key, DocumentState(key))
+    before = documents.get(key)
+    if before is None:
+        before = DocumentState(key)
     after = _transition(event, before)
     changed = (after,) if after != before else ()
     return Posting(event.event_id, changed, (*_differences(event, before, after), *on_hand))
@@ -168,22 +170,42 @@ def _fulfilments(event: Event) -> list[tuple[LineRole, str | None, ItemKey, Deci
 def _differences(
     event: Event, before: DocumentState, after: DocumentState
 ) -> Iterator[Transaction]:
-    old, new = contributions(before), contributions(after)
-    for line, item in sorted({*old, *new}, key=_line_order):
-        qty = new.get((line, item), ZERO) - old.get((line, item), ZERO)
-        if qty != ZERO:
-            yield Transaction(
-                item=item,
-                bucket=line.role.bucket,
-                qty=qty,
-                occurred_at=event.occurred_at,
-                event_id=event.event_id,
-                document=str(line.document),
-                document_line=line.label,
-            )
+    for line, item, qty in _changed_lines(before, after):
+        yield Transaction(
+            item=item,
+            bucket=line.role.bucket,
+            qty=qty,
+            occurred_at=event.occurred_at,
+            event_id=event.event_id,
+            document=str(line.document),
+            document_line=line.label,
+        )
 
 
-def _line_order(key: tuple[LineKey, ItemKey]) -> tuple[str, str, str, str]:
-    """Deterministic transaction order within one document (cheaper than dataclass order)."""
-    line, item = key
-    return (line.role, line.line_id, item.lic, item.location)
+def _changed_lines(
+    before: DocumentState, after: DocumentState
+) -> list[tuple[LineKey, ItemKey, Decimal]]:
+    """``after``'s contributions minus ``before``'s, zeros omitted, in (role, line_id, item) order.
+
+    Both sides come in line order, one item per line, so when one side is empty the other is
+    already sorted. Otherwise lines are matched by (role, line_id, lic, location): plain
+    strings, which hash and compare in C, where the key dataclasses would call Python each time.
+    """
+    old, new = contributing_lines(before), contributing_lines(after)
+    if not old:
+        return [(line, item, qty - ZERO) for line, item, qty in new]
+    if not new:
+        return [(line, item, ZERO - qty) for line, item, qty in old]
+    moved: dict[tuple[LineRole, str, str, str], tuple[LineKey, ItemKey, Decimal, Decimal]] = {}
+    for line, item, qty in old:
+        moved[line.role, line.line_id, item.lic, item.location] = (line, item, qty, ZERO)
+    for line, item, qty in new:
+        order = (line.role, line.line_id, item.lic, item.location)
+        known = moved.get(order)
+        moved[order] = (line, item, ZERO if known is None else known[2], qty)
+    changed = []
+    for order in sorted(moved):
+        line, item, was, now = moved[order]
+        if (qty := now - was) != ZERO:
+            changed.append((line, item, qty))
+    return changed

@@ -15,8 +15,10 @@ from inventory_ledger.domain import (
     LineRole,
     affected_documents,
     contributions,
+    post,
     replay,
 )
+from inventory_ledger.domain.document import contributing_lines
 from inventory_ledger.domain.events import AdjustmentKind, Event
 
 from .builders import (
@@ -100,3 +102,32 @@ def test_a_job_numbers_outputs_and_inputs_apart() -> None:
     document = replay([opened, output_completed("J1", ("1", "1", "K", 2))]).documents[JOB]
 
     assert contributions(document) == {(LineKey(JOB, LineRole.INPUT, "1"), ItemKey("A")): -4}
+
+
+def test_contributing_lines_are_the_contributions_in_line_order() -> None:
+    opened = order_opened("SO-1", ("2", "B", 5), ("10", "A", 4), ("1", "A", 2))
+    shipment = shipped("S1", "SO-1", ("1", None, "A", 3))  # unassigned: fills 1, then 10
+
+    document = replay([opened, shipment]).documents[SO]
+
+    lines = contributing_lines(document)
+    assert [(line.line_id, item.lic, qty) for line, item, qty in lines] == [
+        ("10", "A", Decimal(-3)),  # line ids compare as strings: "1" < "10" < "2"
+        ("2", "B", Decimal(-5)),
+    ]
+    assert {(line, item): qty for line, item, qty in lines} == contributions(document)
+
+
+def test_a_posting_lists_its_line_differences_by_role_line_and_item() -> None:
+    opened = job_opened("J1", [("1", "K", 2), ("2", "L", 1)], [("1", "B", 5), ("2", "A", 3)])
+    change = job_opened("J1", [("1", "K", 3), ("2", "L", 1)], [("1", "A", 5), ("2", "A", 4)])
+    documents = dict(replay([opened]).documents)
+
+    posting = post(change, documents)
+
+    assert [(t.document_line, t.item.lic, t.qty) for t in posting.transactions] == [
+        ("input:1", "A", Decimal(-5)),  # line input:1 moved from B to A: A first, then B
+        ("input:1", "B", Decimal(5)),
+        ("input:2", "A", Decimal(-1)),
+        ("output:1", "K", Decimal(1)),  # output:2 is unchanged: no line
+    ]
