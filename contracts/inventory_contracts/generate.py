@@ -1,9 +1,10 @@
 """Write, or check, the documents generated from the models.
 
 ``python -m inventory_contracts.generate`` rewrites ``schemas/*.json`` (one JSON Schema per
-event type, plus the dead-letter record) and ``asyncapi.json`` under the contracts directory;
-``--check`` writes nothing and exits 1 listing every stale, missing or unexpected file. Output
-is deterministic: sorted keys, two-space indent, one trailing newline.
+event type, plus the dead-letter record) under the contracts directory; ``--check`` writes
+nothing and exits 1 listing every stale, missing or unexpected file. Output is deterministic:
+sorted keys, two-space indent, one trailing newline. (``asyncapi.json`` beside them is generated
+by the service from its FastStream application: ``inventory_ledger.adapters.kafka.asyncapi``.)
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel
 
-from inventory_contracts.asyncapi import asyncapi_document
 from inventory_contracts.balance_changed import BalanceChanged
 from inventory_contracts.dead_letter import DeadLetter
 from inventory_contracts.envelope import SCHEMA_VERSION
@@ -54,7 +54,6 @@ def generated_documents() -> dict[str, str]:
         f"schemas/{name}.v{SCHEMA_VERSION}.json": _dump(_schema(name, model, mode))
         for name, model, mode in schemas
     }
-    documents["asyncapi.json"] = _dump(asyncapi_document())
     return documents
 
 

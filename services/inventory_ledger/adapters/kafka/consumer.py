@@ -4,19 +4,34 @@ Configuration follows docs/consumer-design.md (measured on the real broker): bat
 offset commits only after the handler returned (``AckPolicy.NACK_ON_ERROR``: success commits,
 an exception seeks back so the same batch comes again), no typed body so nothing can fail
 before our code runs. The handler parses, calls one application function, and returns.
+
+The broker also documents itself (``adapters/kafka/asyncapi.py`` renders it as AsyncAPI): the
+subscriber and two documentation-only publishers carry titles, descriptions and the contract's
+models. Those declarations change nothing at run time: the subscriber still takes raw records
+and the outbox relay, not these publishers, produces to the outbound topics.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Final, Protocol, cast
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.subscriber.specification import KafkaSubscriberSpecification
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
+from pydantic import TypeAdapter
 
+from inventory_contracts import (
+    EVENT_KEY_FIELDS,
+    EVENT_SOURCES,
+    BalanceChanged,
+    InboundEvent,
+    Source,
+)
+from inventory_contracts import DeadLetter as DeadLetterRecord
 from inventory_ledger import failpoints
 from inventory_ledger.adapters.kafka.records import KafkaRecord, split_records
 from inventory_ledger.application.apply_batch import BatchResult, Inbound
@@ -25,11 +40,17 @@ from inventory_ledger.application.ingest import RetryPolicy, ingest
 from inventory_ledger.application.ports import LedgerStore
 from inventory_ledger.settings import Settings
 
-__all__ = ["BatchObserver", "Ingestor", "build_broker"]
+__all__ = ["BatchHandler", "BatchObserver", "Ingestor", "build_broker"]
 
 
 BatchObserver = Callable[[Sequence[Inbound], Sequence[DeadLetter], BatchResult, float], None]
 """Told of every committed batch: its events, its dead letters, what it did, how long it took."""
+
+
+class BatchHandler(Protocol):
+    """What the subscriber hands each batch of raw records to (an :class:`Ingestor`)."""
+
+    async def handle(self, records: Sequence[KafkaRecord]) -> None: ...
 
 
 class Ingestor:
@@ -76,8 +97,86 @@ def _security(settings: Settings) -> BaseSecurity | None:
     return None
 
 
-def build_broker(settings: Settings, ingestor: Ingestor, **broker_options: Any) -> KafkaBroker:
-    """A broker with the inbound subscriber registered (nothing connects until ``start``)."""
+# --- documentation only (AsyncAPI) -------------------------------------------------------------
+
+INBOUND_TITLE: Final = "inbound"
+BALANCE_CHANGED_TITLE: Final = "inventory.balance_changed"
+DEAD_LETTER_TITLE: Final = "dead_letter"
+
+
+class _ContractPayload(KafkaSubscriberSpecification):
+    """Documents the raw-record subscriber's payload as the contract's inbound union.
+
+    FastStream derives a subscriber's payload from the handler's body parameter, and ours has
+    none on purpose (nothing may fail before our code runs); unlike a publisher's ``schema=``
+    a subscriber has no option for it. Only the document changes: decoding does not.
+    """
+
+    __slots__ = ()
+
+    def get_payloads(self) -> list[tuple[dict[str, Any], str]]:
+        schema = TypeAdapter(InboundEvent).json_schema(mode="validation")
+        return [({**schema, "title": "InboundEvent"}, "")]
+
+
+def _inbound_description(settings: Settings) -> str:
+    topics = []
+    for source, topic in zip(Source, settings.inbound_topics, strict=True):  # contracts.md order
+        events = ", ".join(
+            f"`{event}` (key `data.{EVENT_KEY_FIELDS[event]}`)"
+            for event, event_source in EVENT_SOURCES.items()
+            if event_source is source
+        )
+        topics.append(f"`{topic}`: {events}")
+    return (
+        "Inbound business events: one JSON envelope (`event_id`, `event_type`, "
+        "`schema_version`, `occurred_at`, `data`) per record, UTF-8. Consumed in batches by "
+        f"the consumer group `{settings.consumer_group}`; offsets are committed only after the "
+        "batch's database transaction, and a redelivered `event_id` changes nothing. A record "
+        "that breaks the contract or a business rule is dead-lettered, never retried. "
+        "Per topic: " + "; ".join(topics) + "."
+    )
+
+
+_BALANCE_CHANGED_DESCRIPTION: Final = (
+    "Every committed change of an item's balances, at least once and in `data.version` order "
+    "per key. Key: `{location}/{lic}`. Headers: `event_id`, `event_type`, `version`, "
+    "`content-type`. A subscriber that keeps the highest version it has seen needs nothing "
+    "else. Produced by the service's transactional outbox relay."
+)
+_DEAD_LETTER_DESCRIPTION: Final = (
+    "Messages that can never be processed, each with its original bytes (base64), key, "
+    "headers, source topic/partition/offset, a machine-readable `reason` and a human "
+    "`message`. Key: the rejected message's key, unchanged. Headers: `reason`, `event_id` "
+    "(when known), `content-type`. Also kept in the database, listable and replayable. "
+    "Produced by the service's outbox relay."
+)
+
+
+def _document(broker: KafkaBroker, settings: Settings) -> None:
+    """Declare the outbound topics (the relay produces to them) for the AsyncAPI document."""
+    broker.publisher(
+        settings.topic_balance_changed,
+        title=BALANCE_CHANGED_TITLE,
+        description=_BALANCE_CHANGED_DESCRIPTION,
+        schema=BalanceChanged,
+    )
+    broker.publisher(
+        settings.topic_dead_letter,
+        title=DEAD_LETTER_TITLE,
+        description=_DEAD_LETTER_DESCRIPTION,
+        schema=DeadLetterRecord,
+    )
+
+
+# --- the broker ---------------------------------------------------------------------------------
+
+
+def build_broker(settings: Settings, ingestor: BatchHandler, **broker_options: Any) -> KafkaBroker:
+    """A broker with the inbound subscriber registered (nothing connects until ``start``).
+
+    It also documents the outbound topics (see :func:`_document`); it does not produce.
+    """
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
         security=_security(settings),
@@ -87,7 +186,7 @@ def build_broker(settings: Settings, ingestor: Ingestor, **broker_options: Any) 
         **broker_options,
     )
 
-    @broker.subscriber(
+    subscriber = broker.subscriber(
         *settings.inbound_topics,
         group_id=settings.consumer_group,
         batch=True,
@@ -96,9 +195,18 @@ def build_broker(settings: Settings, ingestor: Ingestor, **broker_options: Any) 
         max_poll_interval_ms=settings.max_poll_interval_ms,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         auto_offset_reset="earliest",
+        title=INBOUND_TITLE,
+        description=_inbound_description(settings),
     )
+
+    @subscriber
     async def consume_inbound(msg: KafkaMessage) -> None:
         """Apply a batch of inbound records (purchasing, sales, shipping, jobs, adjustments)."""
         await ingestor.handle(msg.raw_message)
 
+    spec = subscriber.specification  # documentation only, see _ContractPayload
+    assert isinstance(spec, KafkaSubscriberSpecification)
+    documented = _ContractPayload(spec._outer_config, spec.config, spec.calls)
+    cast(Any, subscriber).specification = documented  # same endpoint, a narrower config type
+    _document(broker, settings)
     return broker
