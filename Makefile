@@ -72,8 +72,9 @@ drills: install ## the fault drills on the local stack, with their table (kill -
 	@eval "$$($(CLI) stack up | grep -E '^(KAFKA_BOOTSTRAP_SERVERS|DATABASE_URL)=' | sed 's/^/export /')" && \
 	$(BIN)/pytest -s tests/e2e/test_drills.py
 
-contracts: install ## regenerate contracts/schemas and the AsyncAPI document
+contracts: install ## regenerate contracts/schemas, and the AsyncAPI document from the FastStream app
 	$(BIN)/python -m inventory_contracts.generate
+	$(BIN)/python -m inventory_ledger.adapters.kafka.asyncapi
 
 clean: ## stop the stack and delete its data (downloaded jars stay in .cache/)
 	-$(CLI) stack down --purge
