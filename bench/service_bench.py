@@ -73,9 +73,10 @@ from inventory_ledger.local_stack import LocalStack
 from inventory_ledger.simulation import SimulationConfig, generate
 
 APP_ROLE = "ledger_app_bench"
+LIMIT_ROUNDS = 3
 QUICK_EVENTS = 50_000
-"""Not 200k: on the shared 2-core machine the service applies ~0.7-2k events/s, so 200k
-events (three service runs of them) took a quarter of an hour."""
+"""Not 200k: on the shared 2-core machine the service applies ~0.7-1.4k events/s, so 200k
+events (three service runs of them) would take about a quarter of an hour."""
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -298,7 +299,15 @@ async def _latency(b: Bench, result: dict[str, Any]) -> None:
         (reader.first_seen[e] - t) * 1000 for e, t in sent_at.items() if e in reader.first_seen
     ]
     assert run.proc is not None
+    ordered = [
+        (reader.last_seen[e] - t) * 1000
+        for e, t in sorted(sent_at.items(), key=lambda kv: kv[1])
+        if e in reader.last_seen
+    ]
+    tenth = max(1, len(ordered) // 10)
     result["figures"]["latency"] = {
+        "first_tenth_p50_ms": percentile(ordered[:tenth], 50),
+        "last_tenth_p50_ms": percentile(ordered[-tenth:], 50),
         "rate": a.rate,
         "seconds": a.latency_seconds,
         "sent": len(sent_at),
@@ -322,7 +331,11 @@ async def _limits(b: Bench, topics: TopicSet, config: SimulationConfig) -> dict[
     sent, seconds = await preload(b.bootstrap, config)
     figures["preload"] = {"events": sent, "events_per_s": sent / seconds}
     _say(f"  {sent / seconds:,.0f} ev/s; raw consume ...")
-    count, seconds = await raw_consume(b.bootstrap, topics.inbound.all(), sent)
+    # the limits are the best of LIMIT_ROUNDS (other work only ever slows a round)
+    count, seconds = min(
+        [await raw_consume(b.bootstrap, topics.inbound.all(), sent) for _ in range(LIMIT_ROUNDS)],
+        key=lambda r: r[1],
+    )
     figures["raw_consume"] = {"events": count, "events_per_s": count / seconds}
     _say(f"  {count / seconds:,.0f} ev/s; naive consumer on the first {a.naive_events:,} ...")
     async with fresh_database(b.admin_dsn, APP_ROLE) as owner:
@@ -335,7 +348,9 @@ async def _limits(b: Bench, topics: TopicSet, config: SimulationConfig) -> dict[
         )
         figures["naive"] = {"events": count, "events_per_s": count / seconds}
         _say(f"  {count / seconds:,.0f} ev/s; raw COPY of {sent:,} rows ...")
-        rows, seconds = await copy_rate(owner, sent)
+        rows, seconds = min(
+            [await copy_rate(owner, sent) for _ in range(LIMIT_ROUNDS)], key=lambda r: r[1]
+        )
         figures["raw_copy"] = {"rows": rows, "rows_per_s": rows / seconds}
     _say(f"  {rows / seconds:,.0f} rows/s")
     return figures
@@ -426,6 +441,8 @@ def _notes(r: dict[str, Any]) -> list[str]:
         "Service rate: events / (time from the first committed batch to every offset committed "
         "and outbox backlog 0), polled every 0.25 s; the replay reuses the first run's "
         "database with a new consumer group (every event is a duplicate).",
+        f"Raw limits are the best of {LIMIT_ROUNDS} rounds each (the service runs once), so "
+        "the ratios to them are conservative.",
         "Raw COPY: asyncpg copy_records_to_table of synthetic rows shaped like transactions "
         "(same columns, identity and index) in 50k-row chunks; events/s at the service's "
         "measured transaction rows per event.",
@@ -434,7 +451,9 @@ def _notes(r: dict[str, Any]) -> list[str]:
     ]
     if p["quick"]:
         notes.append(
-            f"Quick mode pre-loads {QUICK_EVENTS:,} events instead of 200k: see QUICK_EVENTS."
+            f"Quick mode pre-loads {QUICK_EVENTS:,} events instead of 200k (200k would take "
+            "about a quarter of an hour here, estimated from the measured rates) and samples "
+            "the naive consumer on 2k events, not 5k (it runs at ~60 events/s with fsync on)."
         )
     return notes
 

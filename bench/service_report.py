@@ -139,7 +139,10 @@ def _markdown(r: dict[str, Any]) -> str:
             "`caused_by` (the rest change no balance, e.g. a vendor bill); the figure is until "
             "*all* of an event's balance_changed messages were read (first one: p50 "
             f"{lat['first_p50_ms']:.0f} / p99 {lat['first_p99_ms']:.0f} ms; max "
-            f"{lat['max_ms']:.0f} ms).",
+            f"{lat['max_ms']:.0f} ms). p50 of the first tenth of the events sent: "
+            f"{lat['first_tenth_p50_ms']:.0f} ms, of the last tenth: "
+            f"{lat['last_tenth_p50_ms']:.0f} ms (a growing figure means the service fell "
+            "behind the produce rate, i.e. the latency is a backlog).",
         ]
     lines += ["", "## CPU per event (noise-resistant: other sessions do not add to it)", ""]
     lines += [
@@ -166,10 +169,10 @@ def _markdown(r: dict[str, Any]) -> str:
             "",
             "## Where the service's time goes",
             "",
-            f"py-spy on the 1-instance run, 100 Hz, main thread, idle (waiting in epoll) "
-            f"excluded: {busy:,} samples after startup ({prof['startup_samples']:,} during "
-            "imports and setup left out). Awaiting Postgres or Kafka is idle, so these are "
-            "shares of the service's own CPU work.",
+            "py-spy (attached, non-blocking) on the 1-instance run, 100 Hz, main thread, idle "
+            f"(waiting in epoll) excluded: {busy:,} samples after startup "
+            f"({prof['startup_samples']:,} during imports and setup left out). Awaiting "
+            "Postgres or Kafka is idle, so these are shares of the service's own CPU work.",
             "",
             "| stage | share |",
             "| --- | ---: |",
