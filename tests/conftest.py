@@ -8,6 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from hypothesis import HealthCheck, settings
 
 from inventory_ledger.adapters.postgres.migrations import migrate
 from inventory_ledger.local_stack.process import blocking
@@ -19,6 +20,10 @@ from tests.infra import (
     unique_name,
     with_database,
 )
+
+# CI machines are small and busy: data generation may be slow, never a reason to fail a test.
+settings.register_profile("ledger", suppress_health_check=[HealthCheck.too_slow], deadline=None)
+settings.load_profile("ledger")
 
 
 @pytest.fixture(scope="session")

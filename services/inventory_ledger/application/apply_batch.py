@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
-from inventory_ledger.application.cost_tracking import CostTracker
+from inventory_ledger.application.cost_tracking import CostSession, CostTracker
 from inventory_ledger.application.dead_letter import DeadLetter, MessageSource
 from inventory_ledger.application.ports import (
     Claim,
@@ -28,7 +28,8 @@ from inventory_ledger.application.ports import (
     RetryableConflictError,
 )
 from inventory_ledger.domain.balance import Balance
-from inventory_ledger.domain.cost_errors import BusinessRuleViolation
+from inventory_ledger.domain.cost_errors import BusinessRuleViolation, CostReason
+from inventory_ledger.domain.cost_translation import facts_of
 from inventory_ledger.domain.document import DocumentState
 from inventory_ledger.domain.document_line import DocumentKey
 from inventory_ledger.domain.errors import EventRejectedError
@@ -145,31 +146,24 @@ async def _apply(
     work = _Work(letters=list(dead_letters))
     cost = None if costs is None else await costs.begin(uow.cost)  # the first lock taken
     fresh = await _skip_processed(uow, batch, work)
-    doc_keys = sorted({key for item, _ in fresh for key in affected_documents(item.event)})
-    documents: dict[DocumentKey, DocumentState] = dict(await uow.lock_documents(doc_keys))
-    changed: dict[DocumentKey, DocumentState] = {}
-    claims: list[Claim] = []
-    for item, digest in fresh:
+    ledger = _Posting(uow, work, cost)
+    await ledger.lock([item.event for item, _ in fresh])
+    parked: list[tuple[Inbound, str]] = []
+    for item, _digest in fresh:
         try:
-            posting = post(item.event, documents)
-            if cost is not None:
-                cost.apply(item.event)  # after post: a quantity rejection leaves the books alone
+            ledger.take([item.event])
         except (EventRejectedError, BusinessRuleViolation) as exc:
             work.reject(item, exc.reason.value, exc.message)
-            continue
-        for state in posting.documents:
-            documents[state.key] = changed[state.key] = state
-        work.transactions.extend(posting.transactions)
-        work.applied.append(item.event.event_id)
-        event = item.event
-        claims.append(Claim(event.event_id, event.event_type, digest, event.occurred_at))
-
+            if exc.reason in CURABLE:
+                parked.append((item, exc.reason.value))
+    if cost is not None:
+        await _cure_parked(ledger, parked)
     changes = await _balance_changes(uow, work.transactions)
-    await uow.save_documents([changed[key] for key in sorted(changed)])
+    await uow.save_documents([ledger.changed[key] for key in sorted(ledger.changed)])
     await uow.append_transactions(work.transactions)
     await uow.save_balances(changes)
     await uow.record_dead_letters(work.letters)
-    await uow.claim(claims)
+    await uow.claim(ledger.claims)
     if cost is not None:
         await cost.commit()
     return BatchResult(
@@ -179,6 +173,111 @@ async def _apply(
         changes=tuple(changes),
         transactions=len(work.transactions),
     )
+
+
+class _Posting:
+    """The batch's locked documents and what its accepted events posted so far."""
+
+    def __init__(self, uow: LedgerUnitOfWork, work: _Work, cost: CostSession | None) -> None:
+        self.uow, self.work, self.cost = uow, work, cost
+        self.documents: dict[DocumentKey, DocumentState] = {}
+        self.locked: set[DocumentKey] = set()
+        self.changed: dict[DocumentKey, DocumentState] = {}
+        self.claims: list[Claim] = []
+
+    async def lock(self, events: Sequence[Event]) -> None:
+        """Lock the documents ``events`` touch that are not locked yet (sorted)."""
+        keys = sorted({key for e in events for key in affected_documents(e)} - self.locked)
+        if keys or not self.locked:
+            self.documents.update(await self.uow.lock_documents(keys))
+            self.locked.update(keys)
+
+    def take(self, events: Sequence[Event]) -> None:
+        """Post ``events`` on both sides, in order (or raise, changing nothing).
+
+        More than one event are taken together: their serial stories are checked as a whole.
+        """
+        scratch = dict(self.documents) if len(events) > 1 else self.documents
+        postings = []
+        for event in events:
+            posting = post(event, scratch)
+            if len(events) > 1:
+                scratch.update((state.key, state) for state in posting.documents)
+            postings.append(posting)
+        if self.cost is not None:  # after post: a quantity rejection leaves the books alone
+            if len(events) == 1:
+                self.cost.apply(events[0])
+            else:
+                self.cost.apply_together(events)
+        for event, posting in zip(events, postings, strict=True):
+            for state in posting.documents:
+                self.documents[state.key] = self.changed[state.key] = state
+            self.work.transactions.extend(posting.transactions)
+            self.work.applied.append(event.event_id)
+            self.claims.append(
+                Claim(event.event_id, event.event_type, fingerprint(event), event.occurred_at)
+            )
+
+
+CURABLE = frozenset(
+    {
+        CostReason.SERIAL_NOT_IN_STOCK,
+        CostReason.SERIAL_NOT_SHIPPED,
+        CostReason.SERIAL_ALREADY_IN_STOCK,
+    }
+)
+"""Serial-rule rejections an event not seen yet can cure (its serial's receipt, shipment or
+return arriving later on another topic). Such an event is dead-lettered with its reason and
+also *parked*: retried whenever a later batch moves stock of one of its items, and applied
+(its dead letter marked replayed) once its serial story holds — so the books are a function
+of the set of events, not of their arrival order (domain.md, invariant 6)."""
+
+
+async def _cure_parked(ledger: _Posting, parked: list[tuple[Inbound, str]]) -> None:
+    """Retry parked events on the items this batch moved or parked, until none more applies.
+
+    One at a time first; then all still waiting together (pieces of one serial story that
+    are refused alone, e.g. a shipment and its return that both arrived late).
+    """
+    work, log = ledger.work, ledger.uow.cost
+    touched = {txn.item for txn in work.transactions}
+    touched.update(key for item, _ in parked for key in facts_of(item.event).items)
+    waiting = {e.event_id: e for e in await log.parked_for(sorted(touched))} if touched else {}
+    waiting.update((item.event.event_id, item.event) for item, _ in parked)
+    cured: list[str] = []
+    progress = bool(waiting)
+    while progress and waiting:
+        progress = False
+        ordered = sorted(waiting.values(), key=lambda e: (e.occurred_at, e.event_id))
+        await ledger.lock(ordered)
+        for event in ordered:
+            try:
+                ledger.take([event])
+            except (EventRejectedError, BusinessRuleViolation):
+                continue
+            del waiting[event.event_id]
+            cured.append(event.event_id)
+            progress = True
+        if not progress and len(waiting) > 1:
+            try:
+                ledger.take(ordered)
+            except (EventRejectedError, BusinessRuleViolation):
+                break
+            cured.extend(waiting)
+            waiting.clear()
+    if cured:
+        done = set(cured)
+        curable = {reason.value for reason in CURABLE}
+        work.rejected = [r for r in work.rejected if r.event_id not in done]
+        work.letters = [
+            letter
+            for letter in work.letters
+            if letter.event_id not in done or letter.reason not in curable
+        ]
+        await log.unpark(cured)
+    still = [(item.event, reason) for item, reason in parked if item.event.event_id in waiting]
+    if still:
+        await log.park(still)
 
 
 async def _skip_processed(

@@ -80,6 +80,18 @@ class CostLog(Protocol):
         """Append ``write.events`` at ``start + 1`` on, move the head, rewrite the rows."""
         ...
 
+    async def parked_for(self, items: Sequence[ItemKey]) -> Sequence[Event]:
+        """Parked events that touch any of ``items``."""
+        ...
+
+    async def park(self, events: Sequence[tuple[Event, str]]) -> None:
+        """Park events rejected for a curable reason (a redelivered one is parked once)."""
+        ...
+
+    async def unpark(self, event_ids: Sequence[str]) -> None:
+        """These parked events were applied: forget them, mark their dead letters replayed."""
+        ...
+
 
 @dataclass
 class CostTracker:
@@ -132,6 +144,13 @@ class CostSession:
         changes = self.tracker.ledger.apply(event)
         self.events.append(event)
         self.cogs.extend(changes.cogs)
+
+    def apply_together(self, events: Sequence[Event]) -> None:
+        """Apply events whose serial stories only hold together (or raise, changing nothing)."""
+        changes = self.tracker.ledger.apply_together(events)
+        self.events.extend(sorted(events, key=lambda e: (e.occurred_at, e.event_id)))
+        for change in changes:
+            self.cogs.extend(change.cogs)
 
     async def commit(self) -> CostWrite:
         """Write the log entries and the changed rows (inside the unit of work)."""

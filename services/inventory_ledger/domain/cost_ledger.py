@@ -16,7 +16,7 @@ It is mutable on purpose (copying the books per event would cost their size); li
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
@@ -33,7 +33,7 @@ from .item import ZERO, ItemKey
 from .item_ledger import ItemLedger
 from .lot import CostStatus, LotKind, LotRecord
 from .moment import Moment
-from .serials import check_lines, check_serials
+from .serials import SerialMove, check_lines, check_serials
 from .usage import UsageRecord
 from .validation import validate
 
@@ -59,8 +59,11 @@ class CostLedger:
     dirty_usages: set[str] = field(default_factory=set)
     """Usages whose record (allocation, give-backs, COGS, allocation rows) may have changed."""
 
-    def apply(self, event: Event) -> CostChanges:
-        """Apply ``event``; raise if it breaks a business rule (nothing changes then)."""
+    def apply(self, event: Event, *, serials_checked: bool = False) -> CostChanges:
+        """Apply ``event``; raise if it breaks a business rule (nothing changes then).
+
+        ``serials_checked``: the caller checked the serial rules already (``apply_together``).
+        """
         if event.event_id in self.processed or event.event_id in self.rejected:
             return CostChanges(event.event_id)
         validate(event)
@@ -70,7 +73,7 @@ class CostLedger:
             return CostChanges(event.event_id)
         touched = sorted(facts.items.items()) if len(facts.items) > 1 else facts.items.items()
         for item, item_facts in touched:
-            self._check(item, item_facts)
+            self._check(item, item_facts, serials=not serials_checked)
         reallocated: dict[ItemKey, Moment] = {}
         graph = self.graph
         for item, item_facts in touched:
@@ -182,7 +185,30 @@ class CostLedger:
             mfr_tracked=self.mfr_tracked,
         )
 
-    def _check(self, item: ItemKey, facts: ItemFacts) -> None:
+    def apply_together(self, events: Sequence[Event]) -> list[CostChanges]:
+        """Apply events whose serial stories hold together though not one at a time.
+
+        Shipped before its receipt arrived, returned before its shipment arrived: pieces of
+        one serial's story can each be refused alone (the story breaks at every prefix) and
+        still be valid as a whole. The serial rules are checked on the union of the events'
+        moves with the known ones; if that holds, each event is applied in business-time
+        order. Raise if it does not (nothing changes then).
+        """
+        ordered = sorted(events, key=lambda e: (e.occurred_at, e.event_id))
+        moves: dict[ItemKey, list[SerialMove]] = {}
+        for event in ordered:
+            validate(event)
+            for item, item_facts in facts_of(event).items.items():
+                self._check(item, item_facts, serials=False)
+                moves.setdefault(item, []).extend(item_facts.serial_moves)
+        for item, added in sorted(moves.items()):
+            if added:
+                ledger = self.items.get(item)
+                named = {move.serial for move in added}
+                check_serials(item, ledger.known_moves(named) if ledger else [], added)
+        return [self.apply(event, serials_checked=True) for event in ordered]
+
+    def _check(self, item: ItemKey, facts: ItemFacts, *, serials: bool = True) -> None:
         """The serial and mfr-lot rules (only lines with serials, and returns, can break them)."""
         if not facts.returns and not facts.serial_moves:
             return  # no serials, no return: no rule to break
@@ -195,7 +221,7 @@ class CostLedger:
             if self.mfr_tracked is not None:
                 tracked = item in self.mfr_tracked
             check_lines(item, lines, {}, tracked)
-        if facts.serial_moves:
+        if serials and facts.serial_moves:
             named = {move.serial for move in facts.serial_moves}
             known = ledger.known_moves(named) if ledger is not None else []
             check_serials(item, known, facts.serial_moves)

@@ -15,6 +15,7 @@ from inventory_ledger.adapters.postgres.migrations import migrate
 from inventory_ledger.adapters.postgres.store import PostgresLedgerStore
 from inventory_ledger.application.apply_batch import Inbound, apply_batch
 from inventory_ledger.application.cost_tracking import CostTracker
+from inventory_ledger.application.dead_letter import MessageSource
 from inventory_ledger.domain.cost_books import CostBooks, replay_costs
 from inventory_ledger.domain.cost_queries import lot_records, usage_records
 from inventory_ledger.domain.events import Event
@@ -121,6 +122,42 @@ async def test_cost_rejection_posts_nothing_on_either_side(pool: asyncpg.Pool) -
             "SELECT array_agg(event_id) FROM cost_events WHERE event_id LIKE 's%'"
         )
     assert (txns, claimed, logged) == (0, 0, ["s1"])
+
+
+async def _letters(pool: asyncpg.Pool) -> list[tuple[object, ...]]:
+    async with pool.acquire() as conn:
+        rows = await conn.fetch("SELECT event_id, reason, source_offset FROM dead_letters")
+    return [tuple(r.values()) for r in rows]
+
+
+async def test_a_serial_shipped_before_its_receipt_arrived_is_parked_then_cured(
+    pool: asyncpg.Pool,
+) -> None:
+    store, costs = PostgresLedgerStore(pool), CostTracker()
+    ship = shipped("p2", 1, "P", 1, serials=("SN-P",))
+    receive = received("p1", 0, "P", 1, unit_cost=4, serials=("SN-P",))
+    source = MessageSource("shipping", 0, 7)
+    first = await apply_batch(store, [Inbound(ship, source, value=b"{}")], costs=costs)
+    assert [(r.event_id, r.reason) for r in first.rejected] == [("p2", "serial_not_in_stock")]
+    async with pool.acquire() as conn:
+        parked = await conn.fetch(
+            "SELECT event_id, items, reason FROM parked_events WHERE event_id = 'p2'"
+        )
+        assert [tuple(r.values()) for r in parked] == [("p2", ["main/P"], "serial_not_in_stock")]
+    second = await apply_batch(store, [Inbound(receive)], costs=CostTracker())  # other instance
+    assert second.applied == ("p1", "p2")
+    async with pool.acquire() as conn:
+        left = await conn.fetchval("SELECT count(*) FROM parked_events WHERE event_id = 'p2'")
+        letter = await conn.fetchrow(
+            "SELECT reason, replayed_at IS NOT NULL FROM dead_letters WHERE event_id = 'p2'"
+        )
+        usage = await conn.fetchrow(
+            "SELECT allocated_qty, cogs FROM usages WHERE usage_id = 'shipment:S-p2/1'"
+        )
+    assert left == 0
+    assert letter is not None, await _letters(pool)
+    assert tuple(letter.values()) == ("serial_not_in_stock", True)
+    assert tuple(usage.values()) == (D(1), D(4))
 
 
 @pytest.mark.timeout(600)

@@ -16,6 +16,7 @@ from inventory_ledger.application.balance_change import BalanceChange, Versioned
 from inventory_ledger.application.cost_tracking import CostWrite
 from inventory_ledger.application.dead_letter import DeadLetter
 from inventory_ledger.application.ports import Claim, RetryableConflictError
+from inventory_ledger.domain.cost_translation import facts_of
 from inventory_ledger.domain.document import DocumentState
 from inventory_ledger.domain.document_line import DocumentKey
 from inventory_ledger.domain.events import Event
@@ -33,6 +34,8 @@ class MemoryState:
     dead_letters: list[DeadLetter] = field(default_factory=list)
     cost_log: list[Event] = field(default_factory=list)
     cost_writes: list[CostWrite] = field(default_factory=list)
+    parked: dict[str, tuple[Event, str]] = field(default_factory=dict)
+    cured: list[str] = field(default_factory=list)
 
 
 class MemoryCostLog:
@@ -49,6 +52,19 @@ class MemoryCostLog:
         assert write.start == len(self.state.cost_log), "appended at the head"
         self.state.cost_log.extend(write.events)
         self.state.cost_writes.append(write)
+
+    async def parked_for(self, items: Sequence[ItemKey]) -> Sequence[Event]:
+        wanted = set(items)
+        return [e for e, _ in self.state.parked.values() if facts_of(e).items.keys() & wanted]
+
+    async def park(self, events: Sequence[tuple[Event, str]]) -> None:
+        for event, reason in events:
+            self.state.parked.setdefault(event.event_id, (event, reason))
+
+    async def unpark(self, event_ids: Sequence[str]) -> None:
+        for event_id in event_ids:
+            self.state.parked.pop(event_id, None)
+        self.state.cured.extend(event_ids)
 
 
 class MemoryUnitOfWork:

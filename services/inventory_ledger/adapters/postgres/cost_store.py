@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import orjson
+
 from inventory_ledger.adapters.postgres import queries
 from inventory_ledger.adapters.postgres.connection import Connection
 from inventory_ledger.adapters.postgres.event_codec import decode_event, encode_event
 from inventory_ledger.application.cost_tracking import CostWrite
 from inventory_ledger.application.ports import RetryableConflictError
+from inventory_ledger.domain.cost_translation import facts_of
 from inventory_ledger.domain.events import Event
+from inventory_ledger.domain.item import ItemKey
 
 __all__ = ["PostgresCostLog"]
 
@@ -63,6 +67,23 @@ class PostgresCostLog:
                 [e.cause.value for e in entries],
                 [e.occurred_at for e in entries],
             )
+
+    async def parked_for(self, items: Sequence[ItemKey]) -> Sequence[Event]:
+        rows = await self._conn.fetch(queries.PARKED_FOR_ITEMS, [str(i) for i in items])
+        return [decode_event(r["event"]) for r in rows]
+
+    async def park(self, events: Sequence[tuple[Event, str]]) -> None:
+        await self._conn.execute(
+            queries.PARKED_ADD,
+            [e.event_id for e, _ in events],
+            [encode_event(e) for e, _ in events],
+            [orjson.dumps(sorted(str(i) for i in facts_of(e).items)).decode() for e, _ in events],
+            [reason for _, reason in events],
+        )
+
+    async def unpark(self, event_ids: Sequence[str]) -> None:
+        await self._conn.execute(queries.PARKED_REMOVE, list(event_ids))
+        await self._conn.execute(queries.DEAD_LETTERS_CURED, list(event_ids))
 
     async def _save_lots(self, write: CostWrite) -> None:
         records = write.lots

@@ -1,0 +1,87 @@
+"""Serial rules judged by arrival order would make the books depend on it: curable rejections
+are dead-lettered *and* parked, then applied when the missing event arrives."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+import pytest
+
+from inventory_ledger.application.apply_batch import BatchResult, Inbound, apply_batch
+from inventory_ledger.application.cost_tracking import CostTracker
+from inventory_ledger.application.dead_letter import MessageSource
+from inventory_ledger.domain.balance import fold
+from inventory_ledger.domain.books import replay
+from inventory_ledger.domain.events import Event
+from tests.unit.application.memory_store import MemoryLedgerStore
+from tests.unit.domain.cost.support import received, returned, shipped
+
+pytestmark = pytest.mark.unit
+
+STORY = [  # one serial's life in business order: in, out, back, out again
+    received("r1", 0, "S", 1, unit_cost=5, serials=("SN-1",)),
+    shipped("s1", 1, "S", 1, serials=("SN-1",)),
+    returned("b1", 2, "S", 1, original="s1", serials=("SN-1",)),
+    shipped("s2", 3, "S", 1, serials=("SN-1",)),
+]
+
+
+def _inbound(event: Event, offset: int) -> Inbound:
+    source = MessageSource("shipping", 0, offset)
+    return Inbound(event, source, value=event.event_id.encode())
+
+
+def _run(store: MemoryLedgerStore, batches: list[list[Event]]) -> list[BatchResult]:
+    costs = CostTracker()
+    offsets = itertools.count()
+
+    async def go() -> list[BatchResult]:
+        return [
+            await apply_batch(store, [_inbound(e, next(offsets)) for e in b], costs=costs)
+            for b in batches
+        ]
+
+    return asyncio.run(go())
+
+
+def test_a_shipment_before_its_receipt_is_dead_lettered_parked_then_applied() -> None:
+    store = MemoryLedgerStore()
+    first, second = _run(store, [[STORY[1]], [STORY[0]]])
+    assert [(r.event_id, r.reason) for r in first.rejected] == [("s1", "serial_not_in_stock")]
+    assert [d.reason for d in store.state.dead_letters] == ["serial_not_in_stock"]
+    assert second.applied == ("r1", "s1")
+    assert store.state.parked == {}
+    assert store.state.cured == ["s1"]
+    assert fold(store.state.transactions) == replay(STORY[:2]).balances
+
+
+def test_within_one_batch_the_cure_leaves_no_dead_letter() -> None:
+    store = MemoryLedgerStore()
+    (result,) = _run(store, [[STORY[1], STORY[0]]])
+    assert result.applied == ("r1", "s1")
+    assert result.rejected == ()
+    assert store.state.dead_letters == []
+    assert store.state.parked == {}
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(4))))
+@pytest.mark.parametrize("one_by_one", [True, False])
+def test_every_arrival_order_gives_the_books_of_business_order(
+    order: tuple[int, ...], one_by_one: bool
+) -> None:
+    arrived = [STORY[i] for i in order]
+    store = MemoryLedgerStore()
+    _run(store, [[e] for e in arrived] if one_by_one else [arrived[:2], arrived[2:]])
+    assert store.state.parked == {}
+    assert set(store.state.processed) == {e.event_id for e in STORY}
+    assert fold(store.state.transactions) == replay(STORY).balances
+    assert sorted(e.event_id for e in store.state.cost_log) == sorted(e.event_id for e in STORY)
+
+
+def test_a_serial_never_received_stays_parked_and_dead_lettered() -> None:
+    store = MemoryLedgerStore()
+    _run(store, [[shipped("x1", 1, "S", 1, serials=("SN-9",))], [STORY[0]]])
+    assert list(store.state.parked) == ["x1"]
+    assert [d.event_id for d in store.state.dead_letters] == ["x1"]
+    assert "x1" not in store.state.processed
