@@ -26,6 +26,7 @@ from inventory_ledger.adapters.kafka.lag import consumer_lag
 from inventory_ledger.adapters.kafka.outbox_relay import OutboxRelay
 from inventory_ledger.adapters.postgres.ledger_reads import outbox_backlog
 from inventory_ledger.adapters.postgres.store import PostgresLedgerStore
+from inventory_ledger.application.cost_tracking import CostTracker, MethodsByLic
 from inventory_ledger.application.ingest import RetryPolicy
 from inventory_ledger.metrics import LedgerMetrics
 from inventory_ledger.settings import Settings
@@ -79,6 +80,7 @@ class Service:
             RetryPolicy(give_up_after_s=s.retry_max_s),
             on_commit=self.relay.notify,
             observe=observe,
+            costs=CostTracker(MethodsByLic(s.costing_methods)) if s.cost_tracking else None,
         )
         self.broker = build_broker(s, ingestor, logger=None)
         await self.broker.start()

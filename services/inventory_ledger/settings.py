@@ -106,6 +106,17 @@ class Settings(BaseSettings):
     shutdown_timeout_s: float = Field(
         default=30.0, description="SIGTERM: finish the batch, flush the outbox, exit within this."
     )
+    # --- cost side -----------------------------------------------------------------------
+    cost_tracking: bool = Field(
+        default=True,
+        description="Keep lots, usage, allocations and COGS beside the quantities (issue 6); "
+        "off: quantities only.",
+    )
+    costing_methods: dict[str, Literal["fifo", "lifo"]] = Field(
+        default_factory=dict,
+        description='Costing method per lic (every location), JSON, e.g. {"SKU-1": "lifo"}; '
+        "others use FIFO.",
+    )
     # --- outbox relay ----------------------------------------------------------------------
     relay_batch_size: int = Field(default=500, ge=1, description="Outbox rows sent per pass.")
     relay_poll_interval_s: float = Field(

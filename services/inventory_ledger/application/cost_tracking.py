@@ -20,10 +20,10 @@ they are dropped and rebuilt from the log by the next batch (:meth:`CostTracker.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from inventory_ledger.domain.allocation import CostingMethod
 from inventory_ledger.domain.cogs import CogsEntry
@@ -33,7 +33,14 @@ from inventory_ledger.domain.item import ItemKey
 from inventory_ledger.domain.lot import LotRecord
 from inventory_ledger.domain.usage import UsageRecord
 
-__all__ = ["CostLog", "CostSession", "CostTracker", "CostWrite", "UsageAllocation"]
+__all__ = [
+    "CostLog",
+    "CostSession",
+    "CostTracker",
+    "CostWrite",
+    "MethodsByLic",
+    "UsageAllocation",
+]
 
 CATCH_UP_CHUNK = 5_000
 """Log entries read per round trip while catching up (memory stays bounded by it)."""
@@ -93,6 +100,28 @@ class CostLog(Protocol):
         ...
 
 
+class MethodsByLic(Mapping[ItemKey, CostingMethod]):
+    """Costing methods configured per lic, for every location of it (FIFO when absent)."""
+
+    def __init__(self, by_lic: Mapping[str, str]) -> None:
+        self._by_lic = {lic: CostingMethod(method.lower()) for lic, method in by_lic.items()}
+
+    def __getitem__(self, item: ItemKey) -> CostingMethod:
+        return self._by_lic[item.lic]
+
+    def __iter__(self) -> Iterator[ItemKey]:
+        return iter(())  # keyed by lic: the items are not known in advance
+
+    def __len__(self) -> int:
+        return 0
+
+    def __contains__(self, item: object) -> bool:
+        return isinstance(item, ItemKey) and item.lic in self._by_lic
+
+    def get(self, item: ItemKey, default: Any = None) -> Any:
+        return self._by_lic.get(item.lic, default)
+
+
 @dataclass
 class CostTracker:
     """This process's cost books and the log position they reflect."""
@@ -104,7 +133,7 @@ class CostTracker:
     """How many times the books were (re)built from position 0 (the first start counts)."""
 
     def __post_init__(self) -> None:
-        self.ledger = CostLedger(methods=dict(self.methods))
+        self.ledger = CostLedger(methods=self.methods)
         self.position = -1  # unknown: the first batch builds from the log
 
     def invalidate(self) -> None:
@@ -115,7 +144,7 @@ class CostTracker:
         """Lock the log head and bring the books to it."""
         head = await log.lock_cost_log()
         if self.position < 0 or self.position > head:
-            self.ledger = CostLedger(methods=dict(self.methods))
+            self.ledger = CostLedger(methods=self.methods)
             self.position = 0
             self.rebuilds += 1
         while self.position < head:

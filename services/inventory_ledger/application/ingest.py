@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import structlog
 
 from inventory_ledger.application.apply_batch import BatchResult, Inbound, apply_batch
+from inventory_ledger.application.cost_tracking import CostTracker
 from inventory_ledger.application.dead_letter import DeadLetter
 from inventory_ledger.application.ports import LedgerStore, StoreUnavailableError
 
@@ -35,13 +36,14 @@ async def ingest(
     inbound: Sequence[Inbound],
     dead_letters: Sequence[DeadLetter],
     retry: RetryPolicy = RetryPolicy(),
+    costs: CostTracker | None = None,
 ) -> BatchResult:
     """``apply_batch`` with dead letters, retried while the store is unavailable."""
     deadline = time.monotonic() + retry.give_up_after_s
     delay = retry.initial_s
     while True:
         try:
-            return await apply_batch(store, inbound, dead_letters=dead_letters)
+            return await apply_batch(store, inbound, dead_letters=dead_letters, costs=costs)
         except StoreUnavailableError as exc:
             left = deadline - time.monotonic()
             if left <= 0:

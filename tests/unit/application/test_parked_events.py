@@ -9,11 +9,13 @@ import itertools
 import pytest
 
 from inventory_ledger.application.apply_batch import BatchResult, Inbound, apply_batch
-from inventory_ledger.application.cost_tracking import CostTracker
+from inventory_ledger.application.cost_tracking import CostTracker, MethodsByLic
 from inventory_ledger.application.dead_letter import MessageSource
+from inventory_ledger.domain.allocation import CostingMethod
 from inventory_ledger.domain.balance import fold
 from inventory_ledger.domain.books import replay
 from inventory_ledger.domain.events import Event
+from inventory_ledger.domain.item import ItemKey
 from tests.unit.application.memory_store import MemoryLedgerStore
 from tests.unit.domain.cost.support import received, returned, shipped
 
@@ -85,3 +87,11 @@ def test_a_serial_never_received_stays_parked_and_dead_lettered() -> None:
     assert list(store.state.parked) == ["x1"]
     assert [d.event_id for d in store.state.dead_letters] == ["x1"]
     assert "x1" not in store.state.processed
+
+
+def test_costing_methods_are_configured_per_lic_for_every_location() -> None:
+    methods = MethodsByLic({"S": "lifo", "T": "FIFO"})
+    assert methods.get(ItemKey("S", "north")) is CostingMethod.LIFO
+    assert methods.get(ItemKey("T")) is CostingMethod.FIFO
+    assert methods.get(ItemKey("U"), CostingMethod.FIFO) is CostingMethod.FIFO
+    assert ItemKey("S", "south") in methods

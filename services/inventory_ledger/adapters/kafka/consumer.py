@@ -35,6 +35,7 @@ from inventory_contracts import DeadLetter as DeadLetterRecord
 from inventory_ledger import failpoints
 from inventory_ledger.adapters.kafka.records import KafkaRecord, split_records
 from inventory_ledger.application.apply_batch import BatchResult, Inbound
+from inventory_ledger.application.cost_tracking import CostTracker
 from inventory_ledger.application.dead_letter import DeadLetter
 from inventory_ledger.application.ingest import RetryPolicy, ingest
 from inventory_ledger.application.ports import LedgerStore
@@ -62,16 +63,18 @@ class Ingestor:
         retry: RetryPolicy,
         on_commit: Callable[[], None],
         observe: BatchObserver | None = None,
+        costs: CostTracker | None = None,
     ) -> None:
         self._store = store
         self._retry = retry
+        self._costs = costs
         self._on_commit = on_commit
         self._observe = observe
 
     async def handle(self, records: Sequence[KafkaRecord]) -> None:
         started = time.perf_counter()
         inbound, letters = split_records(records)
-        result = await ingest(self._store, inbound, letters, self._retry)
+        result = await ingest(self._store, inbound, letters, self._retry, self._costs)
         failpoints.hit("after_db_commit_before_ack")  # drills only; no-op unless armed
         self._on_commit()
         if self._observe is not None:
