@@ -26,7 +26,7 @@ from inventory_ledger.application.ports import (
 )
 from inventory_ledger.domain.balance import Balance
 from inventory_ledger.domain.document import DocumentState
-from inventory_ledger.domain.document_line import DocumentKey, DocumentKind
+from inventory_ledger.domain.document_line import DocumentKey
 from inventory_ledger.domain.item import ItemKey
 from inventory_ledger.domain.transaction import Transaction
 
@@ -59,14 +59,17 @@ class PostgresUnitOfWork:
     ) -> Mapping[DocumentKey, DocumentState]:
         if not keys:
             return {}
-        kinds, ids = [k.kind.value for k in keys], [k.document_id for k in keys]
+        kinds, ids = [k.kind for k in keys], [k.document_id for k in keys]
         await self._conn.execute(queries.DOCUMENTS_ENSURE, kinds, ids)
         rows = await self._conn.fetch(queries.DOCUMENTS_LOCK, kinds, ids)
+        # the caller's own keys, found by plain strings (a StrEnum hashes as its value)
+        wanted = {(k.kind, k.document_id): k for k in keys}
+        items: dict[tuple[str, str], ItemKey] = {}
         states = {}
-        for r in rows:
-            key = DocumentKey(DocumentKind(r["document_kind"]), r["document_id"])
-            if r["state"] is not None:
-                states[key] = decode_document(key, r["state"])
+        for kind, document_id, state in rows:
+            if state is not None:
+                key = wanted[kind, document_id]
+                states[key] = decode_document(key, state, items)
         return states
 
     async def lock_items(self, items: Sequence[ItemKey]) -> Mapping[ItemKey, VersionedBalance]:
@@ -75,18 +78,17 @@ class PostgresUnitOfWork:
         locations, lics = [i.location for i in items], [i.lic for i in items]
         await self._conn.execute(queries.BALANCES_ENSURE, locations, lics)
         rows = await self._conn.fetch(queries.BALANCES_LOCK, locations, lics)
+        wanted = {(i.location, i.lic): i for i in items}  # the caller's own keys
         return {
-            ItemKey(r["lic"], r["location"]): VersionedBalance(
-                Balance(r["on_hand"], r["on_order"], r["demand"]), r["version"]
-            )
-            for r in rows
+            wanted[location, lic]: VersionedBalance(Balance(on_hand, on_order, demand), version)
+            for location, lic, on_hand, on_order, demand, version in rows
         }
 
     async def save_documents(self, states: Sequence[DocumentState]) -> None:
         if states:
             await self._conn.execute(
                 queries.DOCUMENTS_SAVE,
-                [s.key.kind.value for s in states],
+                [s.key.kind for s in states],
                 [s.key.document_id for s in states],
                 [encode_document(s) for s in states],
             )
@@ -100,7 +102,7 @@ class PostgresUnitOfWork:
                     (
                         t.item.lic,
                         t.item.location,
-                        t.bucket.value,
+                        t.bucket,  # a StrEnum is the str it names
                         t.qty,
                         t.occurred_at,
                         t.event_id,
