@@ -16,21 +16,22 @@ from inventory_ledger.adapters.http.auth import bearer_token_dependencies
 from inventory_ledger.adapters.http.balances import balances_routes
 from inventory_ledger.adapters.http.dead_letters import dead_letters_routes
 from inventory_ledger.adapters.http.health import HealthProbe, health_routes
+from inventory_ledger.adapters.http.lots import lots_routes
 from inventory_ledger.adapters.http.reconciliation import reconciliation_routes
 from inventory_ledger.adapters.http.transactions import transactions_routes
+from inventory_ledger.adapters.http.usage import usage_routes
 from inventory_ledger.settings import Settings
 
 __all__ = ["create_api"]
 
 _DESCRIPTION = """\
 Read-only queries over the inventory ledger: balances (now or as of a business time), the
-ledger's lines, the reconciliation of balances against the ledger, and dead letters.
+ledger's lines, lots and usage with their costs (COGS), the reconciliation of balances and
+cost books against the ledger, and dead letters.
 
 Quantities are decimal **strings** (`"12.5"`), never JSON numbers. Times are RFC 3339 with an
 offset. When the service has an API token, every `/v1` route needs
 `Authorization: Bearer <token>`; `/healthz`, `/readyz` and `/metrics` never do.
-
-`/v1/lots` and `/v1/usage` come with the cost side (lots, usage and COGS).
 """
 
 _UNAVAILABLE = (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError)
@@ -74,6 +75,8 @@ def create_api(
     )
     v1.include_router(balances_routes(pool))
     v1.include_router(transactions_routes(pool, default_limit=default_limit, max_limit=max_limit))
+    v1.include_router(lots_routes(pool, default_limit=default_limit, max_limit=max_limit))
+    v1.include_router(usage_routes(pool, default_limit=default_limit, max_limit=max_limit))
     v1.include_router(reconciliation_routes(pool))
     v1.include_router(dead_letters_routes(pool, default_limit=default_limit, max_limit=max_limit))
     app.include_router(v1)

@@ -269,3 +269,129 @@ PARKED_REMOVE = "DELETE FROM parked_events WHERE event_id = ANY($1::text[])"
 DEAD_LETTERS_CURED = """
 UPDATE dead_letters SET replayed_at = now()
 WHERE event_id = ANY($1::text[]) AND replayed_at IS NULL"""
+
+# --- cost reads (lots, usage, COGS, cost layers, cost reconciliation) --------------------------
+# Lots and usages page in item order (location, lic, id) after the keyset cursor ($1, $2, $3);
+# a NULL $1 starts at the first row. Filters are optional ($n IS NULL).
+_LOT_COLUMNS = """lot_id, kind, location, lic, document, document_line, mfr_lot, qty,
+       allocated_qty, remaining_qty, unit_cost, cost_status, received_at"""
+_USAGE_COLUMNS = """usage_id, kind, location, lic, document, document_line, mfr_lot, qty,
+       returned_qty, allocated_qty, unallocated_qty, cogs, occurred_at"""
+LOTS_PAGE = f"""
+SELECT {_LOT_COLUMNS}
+FROM lots
+WHERE ($1::text IS NULL OR (location, lic, lot_id) > ($1::text, $2::text, $3::text))
+  AND ($4::text IS NULL OR lic = $4) AND ($5::text IS NULL OR location = $5)
+  AND ($6::text IS NULL OR ($6::text = 'open') = (remaining_qty > 0))
+ORDER BY location, lic, lot_id
+LIMIT $7"""
+USAGE_PAGE = f"""
+SELECT {_USAGE_COLUMNS}
+FROM usages
+WHERE ($1::text IS NULL OR (location, lic, usage_id) > ($1::text, $2::text, $3::text))
+  AND ($4::text IS NULL OR lic = $4) AND ($5::text IS NULL OR location = $5)
+  AND (NOT $6::boolean OR unallocated_qty > 0)
+ORDER BY location, lic, usage_id
+LIMIT $7"""
+USAGES_OF_DOCUMENT = f"""
+SELECT {_USAGE_COLUMNS} FROM usages WHERE document = $1 ORDER BY usage_id"""
+USAGES_BY_ID = f"""
+SELECT {_USAGE_COLUMNS} FROM usages WHERE usage_id = ANY($1::text[]) ORDER BY usage_id"""
+USAGES_TOP_COGS = f"""
+SELECT {_USAGE_COLUMNS} FROM usages ORDER BY cogs DESC, usage_id LIMIT $1"""
+UNALLOCATED_USAGE_SUMMARY = """
+SELECT count(*) AS usages, count(DISTINCT (location, lic)) AS items,
+       coalesce(sum(unallocated_qty), 0) AS qty
+FROM usages WHERE unallocated_qty > 0"""
+# A usage's allocations, its lots in FIFO order; amount = qty x the allocation's unit cost.
+ALLOCATIONS_OF_USAGES = """
+SELECT a.usage_id, a.lot_id, a.qty, a.unit_cost, a.qty * a.unit_cost AS amount,
+       l.kind, l.document, l.cost_status, l.received_at
+FROM allocations a
+LEFT JOIN lots l ON l.lot_id = a.lot_id
+WHERE a.usage_id = ANY($1::text[])
+ORDER BY a.usage_id, l.received_at NULLS LAST, a.lot_id"""
+# An item's open lots (remaining quantity) in FIFO order: first received first.
+COST_LAYERS = f"""
+SELECT {_LOT_COLUMNS}
+FROM lots
+WHERE lic = $1 AND location = $2 AND remaining_qty > 0
+ORDER BY received_at NULLS LAST, lot_id"""
+COST_BOOKS_STATE = """
+SELECT s.position, (SELECT count(*) FROM lots) AS lots, (SELECT count(*) FROM usages) AS usages
+FROM cost_state s WHERE s.singleton"""
+# The figures of invariant 1 per item (every item with a balance row, a transaction, a lot or
+# a usage): Σ lot qty - Σ usage net qty (qty - returned) = Σ on_hand transactions = on_hand.
+RECONCILE_COST_ITEMS = """
+WITH lot_sums AS (
+    SELECT location, lic, sum(qty) AS qty FROM lots GROUP BY location, lic
+), usage_sums AS (
+    SELECT location, lic, sum(qty - returned_qty) AS qty FROM usages GROUP BY location, lic
+), txn_sums AS (
+    SELECT location, lic, coalesce(sum(qty) FILTER (WHERE bucket = 'on_hand'), 0) AS on_hand
+    FROM transactions GROUP BY location, lic
+), items AS (
+    SELECT location, lic FROM lot_sums
+    UNION SELECT location, lic FROM usage_sums
+    UNION SELECT location, lic FROM txn_sums
+    UNION SELECT location, lic FROM balances
+)
+SELECT i.location, i.lic, coalesce(l.qty, 0) AS lots, coalesce(u.qty, 0) AS usage,
+       coalesce(t.on_hand, 0) AS on_hand_txns, coalesce(b.on_hand, 0) AS on_hand_balance,
+       coalesce(b.on_order, 0) AS on_order_balance, coalesce(b.demand, 0) AS demand_balance
+FROM items i
+LEFT JOIN lot_sums l ON (l.location, l.lic) = (i.location, i.lic)
+LEFT JOIN usage_sums u ON (u.location, u.lic) = (i.location, i.lic)
+LEFT JOIN txn_sums t ON (t.location, t.lic) = (i.location, i.lic)
+LEFT JOIN balances b ON (b.location, b.lic) = (i.location, i.lic)
+ORDER BY i.location, i.lic"""
+# Invariants 3 and 4, one row per breach (none when the books are sound):
+# 3: 0 <= allocated <= qty (net of returns for a usage), and allocated = Σ its allocation rows;
+# 4: a usage's cogs = Σ allocation qty x the lot's current unit cost = Σ its COGS journal,
+#    and every allocation row carries its lot's current unit cost.
+# ``rank`` orders the checks of one subject (the rule texts would sort by collation).
+RECONCILE_COST_ROWS = """
+WITH usage_alloc AS (
+    SELECT a.usage_id, sum(a.qty) AS qty, sum(a.qty * coalesce(l.unit_cost, a.unit_cost)) AS cost
+    FROM allocations a LEFT JOIN lots l ON l.lot_id = a.lot_id
+    GROUP BY a.usage_id
+), lot_alloc AS (
+    SELECT lot_id, sum(qty) AS qty FROM allocations GROUP BY lot_id
+), posted AS (
+    SELECT usage_id, sum(amount) AS amount FROM cogs_entries GROUP BY usage_id
+)
+SELECT location, lic, 3 AS invariant, lot_id AS subject, 'lot allocated_qty <= qty' AS rule,
+       qty AS expected, allocated_qty AS actual, 1 AS rank
+FROM lots WHERE NOT (allocated_qty BETWEEN 0 AND qty)
+UNION ALL
+SELECT l.location, l.lic, 3, l.lot_id, 'lot allocated_qty = Σ allocations',
+       coalesce(a.qty, 0), l.allocated_qty, 2
+FROM lots l LEFT JOIN lot_alloc a ON a.lot_id = l.lot_id
+WHERE l.allocated_qty <> coalesce(a.qty, 0)
+UNION ALL
+SELECT location, lic, 3, usage_id, 'usage allocated_qty <= qty - returned_qty',
+       qty - returned_qty, allocated_qty, 3
+FROM usages WHERE NOT (allocated_qty BETWEEN 0 AND qty - returned_qty)
+UNION ALL
+SELECT u.location, u.lic, 3, u.usage_id, 'usage allocated_qty = Σ allocations',
+       coalesce(a.qty, 0), u.allocated_qty, 4
+FROM usages u LEFT JOIN usage_alloc a ON a.usage_id = u.usage_id
+WHERE u.allocated_qty <> coalesce(a.qty, 0)
+UNION ALL
+SELECT u.location, u.lic, 4, u.usage_id, 'cogs = Σ allocation qty x lot unit_cost',
+       coalesce(a.cost, 0), u.cogs, 5
+FROM usages u LEFT JOIN usage_alloc a ON a.usage_id = u.usage_id
+WHERE u.cogs <> coalesce(a.cost, 0)
+UNION ALL
+SELECT u.location, u.lic, 4, u.usage_id, 'cogs = Σ COGS journal',
+       coalesce(p.amount, 0), u.cogs, 6
+FROM usages u LEFT JOIN posted p ON p.usage_id = u.usage_id
+WHERE u.cogs <> coalesce(p.amount, 0)
+UNION ALL
+SELECT u.location, u.lic, 4, a.usage_id || ' <- ' || a.lot_id,
+       'allocation unit_cost = lot unit_cost', l.unit_cost, a.unit_cost, 7
+FROM allocations a
+JOIN usages u ON u.usage_id = a.usage_id
+LEFT JOIN lots l ON l.lot_id = a.lot_id
+WHERE l.unit_cost IS DISTINCT FROM a.unit_cost
+ORDER BY location, lic, invariant, subject, rank"""

@@ -83,7 +83,10 @@ async def test_the_token_guards_v1_but_not_health_or_metrics(
 ) -> None:
     app = create_api(Settings(api_token=SecretStr(TOKEN)), pool, Probe(), registry=metrics.registry)
     async with _client(app) as client:
-        for path in ("/v1/balances", "/v1/transactions", "/v1/reconciliation", "/v1/dead-letters"):
+        for path in (
+            *("/v1/balances", "/v1/transactions", "/v1/lots", "/v1/usage"),
+            *("/v1/reconciliation", "/v1/dead-letters"),
+        ):
             missing = await client.get(path)
             wrong = await client.get(path, headers={"Authorization": f"Bearer {TOKEN}x"})
             basic = await client.get(path, headers={"Authorization": f"Basic {TOKEN}"})
@@ -181,6 +184,8 @@ async def test_openapi_documents_every_route(client: httpx.AsyncClient) -> None:
     assert set(spec["paths"]) == {
         "/v1/balances",
         "/v1/transactions",
+        "/v1/lots",
+        "/v1/usage",
         "/v1/reconciliation",
         "/v1/dead-letters",
         "/healthz",
