@@ -1,0 +1,87 @@
+"""Store round trips on real Postgres: what one unit of work saves, the next one reads."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import asyncpg
+import pytest
+
+from inventory_ledger.adapters.postgres.store import PostgresLedgerStore
+from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
+from inventory_ledger.domain.balance import Balance
+from inventory_ledger.domain.books import replay
+from inventory_ledger.domain.document_line import DocumentKey, DocumentKind
+from inventory_ledger.domain.item import ItemKey
+from tests.conftest import LedgerDatabase
+from tests.unit.domain.builders import (
+    job_opened,
+    order_closed,
+    order_opened,
+    po_opened,
+    received,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def store(ledger_db: LedgerDatabase) -> AsyncIterator[PostgresLedgerStore]:
+    pool = await asyncpg.create_pool(ledger_db.app_dsn, min_size=1, max_size=2)
+    try:
+        yield PostgresLedgerStore(pool)
+    finally:
+        await pool.close()
+
+
+async def test_document_states_come_back_exactly_as_saved(store: PostgresLedgerStore) -> None:
+    books = replay(
+        [
+            po_opened("PO-1", ("1", "A", "10"), ("2", "B", "4.50")),
+            # line 1 by name, B unassigned, and line 9 the PO never lists
+            received("R1", "PO-1", ("1", "1", "A", "3", None), ("2", None, "B", "1.25", None)),
+            received("R2", "PO-1", ("1", "9", "C", "2", None)),
+            order_opened("SO-1", ("1", "A", "2")),
+            order_closed("SO-1"),
+            job_opened("J1", [("1", "K", "2")], [("1", "A", "4"), ("2", ItemKey("A", "east"), 1)]),
+        ]
+    )
+    keys = sorted(books.documents)
+    unseen = DocumentKey(DocumentKind.ORDER, "SO-never")
+
+    async with store.unit_of_work() as uow:
+        assert await uow.lock_documents(keys) == {}  # locked, but nothing stored yet
+        await uow.save_documents([books.documents[key] for key in keys])
+    async with store.unit_of_work() as uow:
+        stored = await uow.lock_documents(sorted([*keys, unseen]))
+
+    assert stored == books.documents
+    # exactly: decimals keep their digits, unlisted lines and unassigned fulfilment survive
+    assert {key: repr(state) for key, state in stored.items()} == {
+        key: repr(state) for key, state in books.documents.items()
+    }
+    assert books.documents[DocumentKey(DocumentKind.PURCHASE_ORDER, "PO-1")].unassigned
+
+
+async def test_balances_are_locked_with_their_versions(store: PostgresLedgerStore) -> None:
+    moved, untouched = ItemKey("A"), ItemKey("Z", "east")
+    change = BalanceChange(
+        item=moved,
+        version=1,
+        balance=Balance(on_hand=Decimal("3.5"), demand=Decimal(-2)),
+        delta=Balance(on_hand=Decimal("3.5"), demand=Decimal(-2)),
+        occurred_at=datetime(2026, 11, 20, 10, 0, tzinfo=UTC),
+        caused_by=("e-1",),
+    )
+    async with store.unit_of_work() as uow:
+        await uow.lock_items([moved])
+        await uow.save_balances([change])
+    async with store.unit_of_work() as uow:
+        locked = await uow.lock_items(sorted([moved, untouched]))
+
+    assert locked == {
+        moved: VersionedBalance(change.balance, 1),
+        untouched: VersionedBalance(Balance(), 0),
+    }
