@@ -68,9 +68,9 @@ bench-quick: install ## the same with 50k events and 20 s of latency
 bench-apply: install ## events/s of the unit of work at batch sizes 1, 100, 1000 (real Postgres)
 	$(BIN)/python -m bench.apply_throughput $(BENCH_ARGS)
 
-drills: install ## the fault drills on the local stack, with their table (kill -9, rebalance, poison, ...)
+drills: install ## every fault drill (the slow ones too: -m ''), with their table (kill -9, outages, poison, ...)
 	@eval "$$($(CLI) stack up | grep -E '^(KAFKA_BOOTSTRAP_SERVERS|DATABASE_URL)=' | sed 's/^/export /')" && \
-	$(BIN)/pytest -s tests/e2e/test_drills.py
+	$(BIN)/pytest -s -m '' tests/e2e/test_drills.py tests/e2e/test_drills_outages.py
 
 contracts: install ## regenerate contracts/schemas, and the AsyncAPI document from the FastStream app
 	$(BIN)/python -m inventory_contracts.generate

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -17,7 +18,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,11 @@ from inventory_ledger.application.dead_letter import DeadLetter
 from inventory_ledger.domain.balance import Balance
 from inventory_ledger.domain.books import Books
 from inventory_ledger.domain.item import ItemKey
-from inventory_ledger.settings import Settings
+from inventory_ledger.local_stack.kafka import KafkaNode
+from inventory_ledger.local_stack.paths import StackPaths
+from inventory_ledger.local_stack.postgres import PostgresCluster
+from inventory_ledger.local_stack.process import is_alive, port_open
+from inventory_ledger.settings import LocalStackSettings, Settings
 from inventory_ledger.simulation import SimulatedMessage, SimulationConfig, generate, valid_events
 from tests.conftest import LedgerDatabase
 from tests.e2e.support import (
@@ -46,7 +51,9 @@ from tests.e2e.support import (
     last_published,
     oracle,
     read_topic,
+    service_settings,
     stored_balances,
+    topics_for,
     versions_per_key,
 )
 from tests.infra import drop_database, unique_name, with_database
@@ -54,21 +61,33 @@ from tests.infra import drop_database, unique_name, with_database
 __all__ = [
     "BIG_MESSAGE_BYTES",
     "Counts",
+    "DiskFull",
     "DrillRow",
+    "PrivateKafka",
+    "PrivatePostgres",
     "ServiceProcess",
     "Stream",
     "Tally",
     "applied_beyond_committed",
+    "at_least",
     "committed_ahead_of_db",
     "counts",
     "create_drill_topics",
+    "disk_full_once",
+    "drill_settings",
     "extended",
     "fresh_database",
     "group_caught_up",
+    "hold",
     "increases",
+    "late_by_business_time",
     "poisoned",
+    "prepare",
     "print_table",
+    "printed_results",
+    "processed_count",
     "publish_records",
+    "resent",
     "settle",
     "settled",
     "simulated",
@@ -291,6 +310,29 @@ def extended(stream: Stream, more: list[SimulatedMessage]) -> Stream:
     return _truth(stream.messages + more, conflicts=stream.conflicts, poison=stream.poison)
 
 
+def resent(stream: Stream) -> list[SimulatedMessage]:
+    """Every valid record of ``stream`` once more, unchanged (same topic, key and bytes), as an
+    upstream producer replaying after an outage would: ``extended(stream, resent(stream))``
+    counts them as exact duplicates. Rejected events are left out (they are dead-lettered, not
+    claimed, so each copy would be another dead letter)."""
+    return [
+        m
+        for m in stream.messages
+        if isinstance(m.value, dict) and m.value["event_id"] not in stream.books.rejected
+    ]
+
+
+def late_by_business_time(messages: Iterable[SimulatedMessage]) -> int:
+    """Valid records delivered after a record of a later business time (``occurred_at``)."""
+    latest, late = "", 0
+    for m in messages:
+        if isinstance(m.value, dict):
+            at = m.value["occurred_at"]  # ISO 8601, one offset: orders as text
+            late += at < latest
+            latest = max(latest, at)
+    return late
+
+
 # --- Kafka ----------------------------------------------------------------------------------
 
 
@@ -332,6 +374,17 @@ async def publish_records(messages: Iterable[SimulatedMessage], bootstrap: str) 
     finally:
         await producer.stop()
     return sent
+
+
+async def prepare(
+    bootstrap: str, topic: str, stream_of: Callable[[Topics], Stream], partitions: int = 3
+) -> tuple[Topics, Stream]:
+    """A drill's own topics, its stream made for them, and the stream published."""
+    topics = topics_for(topic)
+    await create_drill_topics(bootstrap, topics, partitions)
+    stream = stream_of(topics)
+    await publish_records(stream.messages, bootstrap)
+    return topics, stream
 
 
 async def _partitions(bootstrap: str, topics: Iterable[str]) -> list[TopicPartition]:
@@ -511,6 +564,69 @@ async def counts(dsn: str) -> Counts:
     return Counts(*row.values())
 
 
+async def processed_count(dsn: str) -> int:
+    return (await counts(dsn)).processed
+
+
+async def at_least(dsn: str, n: int) -> bool:
+    """Whether ``n`` events are processed (for :func:`until`)."""
+    return await processed_count(dsn) >= n
+
+
+_DISK_FULL = """
+CREATE SEQUENCE drill_disk_full_hits;
+CREATE FUNCTION drill_disk_full() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, public AS $$
+BEGIN
+  -- a sequence is not transactional: the count survives the rollback this raise causes
+  -- (a flag row updated here would be rolled back with it, and the fault would repeat)
+  IF nextval('drill_disk_full_hits') = 1 THEN
+    RAISE EXCEPTION 'could not extend file: No space left on device (drill)'
+      USING ERRCODE = 'disk_full';
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER drill_disk_full AFTER INSERT ON {table}
+  FOR EACH STATEMENT EXECUTE FUNCTION drill_disk_full();
+"""
+
+
+@dataclass(frozen=True)
+class DiskFull:
+    """The armed fault of :func:`disk_full_once`."""
+
+    dsn: str
+
+    async def hits(self) -> int:
+        """Statements the trigger saw: the first failed with 53100, the others passed."""
+        conn = await asyncpg.connect(self.dsn, timeout=10)
+        try:
+            row = await conn.fetchrow("SELECT last_value, is_called FROM drill_disk_full_hits")
+        finally:
+            await conn.close()
+        assert row is not None
+        return int(row["last_value"]) if row["is_called"] else 0
+
+
+@contextlib.asynccontextmanager
+async def disk_full_once(owner_dsn: str, table: str) -> AsyncIterator[DiskFull]:
+    """Make the next INSERT statement on ``table`` (of any session, the app role's included)
+    fail with SQLSTATE 53100 ``disk_full``, once: a statement trigger installed by the owner
+    role, removed on exit."""
+    conn = await asyncpg.connect(owner_dsn, timeout=10)
+    try:
+        await conn.execute(_DISK_FULL.format(table=table))
+        try:
+            yield DiskFull(owner_dsn)
+        finally:
+            await conn.execute(
+                f"DROP TRIGGER drill_disk_full ON {table}; DROP FUNCTION drill_disk_full(); "
+                "DROP SEQUENCE drill_disk_full_hits"
+            )
+    finally:
+        await conn.close()
+
+
 async def settled(dsn: str, stream: Stream) -> bool:
     c = await counts(dsn)
     return (c.processed, c.letters, c.outbox_unsent, c.letters_unsent) == (
@@ -573,6 +689,14 @@ async def until(
     return time.monotonic() - start
 
 
+async def hold(seconds: float, alive: Callable[[], None]) -> None:
+    """Let ``seconds`` pass, calling ``alive()`` (which may raise, or restart a process)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        alive()
+        await asyncio.sleep(0.1)
+
+
 @dataclass
 class Tally:
     """A ``BatchObserver`` for an in-process ``Service``: what its committed batches did."""
@@ -599,9 +723,23 @@ class Tally:
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return _free_ports(1)[0]
+
+
+def _free_ports(n: int) -> list[int]:
+    """``n`` distinct ports free right now (all bound at once, then released)."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(n)]
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+
+
+def drill_settings(
+    bootstrap: str, db: LedgerDatabase, topics: Topics, **update: object
+) -> Settings:
+    """The service's settings for one drill: its topics, group and database."""
+    return service_settings(bootstrap, db.app_dsn, topics).model_copy(update=update)
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -623,6 +761,8 @@ class ServiceProcess:
     log: Path
     starts: int = 0
     proc: subprocess.Popen[bytes] | None = None
+    exits: list[int] = field(default_factory=list)
+    """Exit codes of the runs :meth:`restart_if_exited` found ended and started again."""
 
     def start(self, failpoint: str | None = None) -> None:
         assert self.proc is None or self.proc.poll() is not None, "already running"
@@ -656,6 +796,12 @@ class ServiceProcess:
                 f"service exited with {self.proc.returncode}; log tail:\n{self.tail()}"
             )
 
+    def restart_if_exited(self) -> None:
+        """What a supervisor (systemd, Kubernetes) does: start the process again if it ended."""
+        if self.proc is not None and self.proc.poll() is not None:
+            self.exits.append(self.proc.returncode)
+            self.start()
+
     def tail(self, lines: int = 30) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
@@ -687,6 +833,114 @@ class ServiceProcess:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
+
+
+# --- servers of a drill's own, which it may stop --------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrivateKafka:
+    """A Kafka node of its own (free ports, data under ``home``) that a drill may stop with
+    SIGTERM or SIGKILL and start again on the same port and data dir (the local stack's
+    :class:`KafkaNode`, with the jars it already resolved)."""
+
+    node: KafkaNode
+
+    @classmethod
+    def at(cls, home: Path) -> PrivateKafka:
+        port, controller = _free_ports(2)
+        settings = LocalStackSettings(
+            home=home, kafka_port=port, kafka_controller_port=controller, kafka_heap="384m"
+        )
+        return cls(KafkaNode(StackPaths.resolve(home), settings))
+
+    @property
+    def bootstrap(self) -> str:
+        return self.node.bootstrap
+
+    async def start(self) -> float:
+        """Start and wait for a metadata round trip; the seconds it took."""
+        began = time.monotonic()
+        await asyncio.to_thread(self.node.start)
+        return time.monotonic() - began
+
+    async def stop(self) -> None:
+        """SIGTERM: a controlled shutdown (the local stack's ``stop``)."""
+        await asyncio.to_thread(self.node.stop)
+
+    async def kill(self) -> None:
+        """SIGKILL the broker's process group and reap it."""
+        pid = self.node.pid()
+        assert pid is not None, "the private broker is not running"
+        os.killpg(pid, signal.SIGKILL)
+        # The JVM's main thread shows as a zombie while its other threads still hold the
+        # sockets: gone means reaped (it is our child) or, if not, not alive and port closed.
+        deadline = time.monotonic() + 15
+        while not self._gone(pid):
+            assert time.monotonic() < deadline, f"broker {pid} survived SIGKILL"
+            await asyncio.sleep(0.05)
+
+    def _gone(self, pid: int) -> bool:
+        try:
+            return os.waitpid(pid, os.WNOHANG)[0] == pid
+        except ChildProcessError:
+            settings = self.node.settings
+            return not is_alive(pid) and not port_open(settings.host, settings.kafka_port)
+
+    def close(self) -> None:
+        """Stop and delete the data."""
+        self.node.stop()
+        shutil.rmtree(self.node.home, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class PrivatePostgres:
+    """A Postgres cluster of its own (a free port, files under ``home`` or the temp dir) that a
+    drill may stop (``pg_ctl stop -m fast``) and start again (the local stack's
+    :class:`PostgresCluster`)."""
+
+    cluster: PostgresCluster
+
+    @classmethod
+    def at(cls, home: Path) -> PrivatePostgres:
+        settings = LocalStackSettings(
+            home=home,
+            postgres_port=_free_port(),
+            postgres_fsync=False,
+            app_role="drill_app",
+            app_password=SecretStr("drill_app"),
+        )
+        return cls(PostgresCluster(StackPaths.resolve(home), settings))
+
+    @property
+    def owner_dsn(self) -> str:
+        """The owner role (CREATEDB) on the cluster's own database."""
+        return self.cluster.dsn("owner")
+
+    @property
+    def app_role(self) -> str:
+        """The app role; its password is its name (as :func:`fresh_database` expects)."""
+        return self.cluster.settings.app_role
+
+    async def start(self) -> float:
+        """``pg_ctl start`` (roles and database ensured); the seconds it took."""
+        began = time.monotonic()
+        await asyncio.to_thread(self.cluster.start)
+        conn = await asyncpg.connect(self.cluster.dsn("superuser"), timeout=10)
+        try:  # membership lets DROP DATABASE ... WITH (FORCE) end the app role's sessions
+            await conn.execute(f"GRANT {self.app_role} TO {self.cluster.settings.owner_role}")
+        finally:
+            await conn.close()
+        return time.monotonic() - began
+
+    async def stop(self) -> None:
+        """``pg_ctl stop -m fast``: sessions terminated, a clean shutdown checkpoint."""
+        await asyncio.to_thread(self.cluster.stop)
+
+    def close(self) -> None:
+        """Stop and delete the cluster's files."""
+        self.cluster.stop()
+        self.cluster.purge()
 
 
 # --- the check every drill ends with, and the table -----------------------------------------
@@ -739,6 +993,19 @@ def print_table(rows: list[DrillRow]) -> str:
     lines.append("-+-".join("-" * w for w in widths))
     lines += [" | ".join(x.ljust(w) for x, w in zip(row, widths, strict=True)) for row in body]
     return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def printed_results(title: str) -> Iterator[None]:
+    """Around a test module: print the rows its drills added, and after a later module the
+    rows of every drill of the run (so ``make drills`` ends with one whole table)."""
+    first = len(RESULTS)
+    yield
+    mine = RESULTS[first:]
+    if mine:
+        print(f"\n\n{title}\n{print_table(mine)}\n")
+    if mine and first:
+        print(f"all fault drills of this run\n{print_table(RESULTS)}\n")
 
 
 async def verify(
