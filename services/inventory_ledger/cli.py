@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
 
@@ -59,7 +59,7 @@ def run() -> None:
     asyncio.run(run_service(settings))
 
 
-# --- read side: balances, transactions, reconciliation, dead letters ---------------------------
+# --- read side: balances, transactions, lots, usage, reconciliation, dead letters -------------
 # Each command reads through the same views as the HTTP API (so `--json` prints what the API
 # returns) on one connection of the app role (`INVENTORY_DATABASE_URL`).
 
@@ -144,6 +144,8 @@ def _show(
 
 _NUMERIC = frozenset(
     {"on_hand", "on_order", "demand", "available", "projected", "version", "qty", "id"}
+    | {"allocated_qty", "remaining_qty", "unallocated_qty", "unit_cost", "cogs", "lots", "usage"}
+    | {"expected", "actual", "invariant"}
     | {f"{b}_{s}" for b in ("on_hand", "on_order", "demand") for s in ("txns", "balance")}
 )
 
@@ -205,19 +207,135 @@ def transactions(  # noqa: PLR0917 (typer maps parameters to options)
         typer.echo(f"more: --cursor {page.next_cursor}")
 
 
+def _key_cursor(kind: str, cursor: str | None) -> str | None:
+    """``cursor`` when it is a ``kind`` cursor the API issued, else a usage error."""
+    from inventory_ledger.adapters.http.cost_common import decode_key_cursor
+
+    if cursor is not None:
+        try:
+            decode_key_cursor(kind, cursor)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--cursor") from None
+    return cursor
+
+
+def _more(next_cursor: str | None) -> None:
+    if next_cursor is not None:
+        typer.echo(f"more: --cursor {next_cursor}")
+
+
+_LIMIT = typer.Option("--limit", help="Rows per page.")
+_CURSOR = typer.Option("--cursor", help="next_cursor of the previous page.")
+
+
+@app.command()
+def lots(  # noqa: PLR0917 (typer maps parameters to options)
+    lic: Annotated[str | None, _LIC] = None,
+    location: Annotated[str | None, _LOCATION] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="open (remaining > 0) or closed.")
+    ] = None,
+    limit: Annotated[int | None, _LIMIT] = None,
+    cursor: Annotated[str | None, _CURSOR] = None,
+    as_json: Annotated[bool, _JSON] = False,
+) -> None:
+    """Lots (sources of goods) with remaining quantity and unit cost, grouped by item, paged."""
+    from inventory_ledger.adapters.http.lots import lot_page_view
+    from inventory_ledger.adapters.postgres.cost_reads import LotStatus
+
+    settings = Settings()
+    if status not in {None, "open", "closed"}:
+        raise typer.BadParameter("must be open or closed", param_hint="--status")
+    state = cast("LotStatus | None", status)
+    count, after = _limit(settings, limit), _key_cursor("lot", cursor)
+    page = _read(
+        settings,
+        lambda c: lot_page_view(
+            c, limit=count, cursor=after, lic=lic, location=location, status=state
+        ),
+    )
+    if as_json:
+        _show(page, as_json, "lots")
+        return
+    columns = ("lot_id", "kind", "qty", "allocated_qty", "remaining_qty", "unit_cost")
+    _show(page.items, as_json, "lots", (*columns, "cost_status", "mfr_lot"))
+    _more(page.next_cursor)
+
+
+@app.command()
+def usage(  # noqa: PLR0917 (typer maps parameters to options)
+    lic: Annotated[str | None, _LIC] = None,
+    location: Annotated[str | None, _LOCATION] = None,
+    unallocated: Annotated[
+        bool, typer.Option("--unallocated", help="Only usage still waiting for a lot.")
+    ] = False,
+    limit: Annotated[int | None, _LIMIT] = None,
+    cursor: Annotated[str | None, _CURSOR] = None,
+    as_json: Annotated[bool, _JSON] = False,
+) -> None:
+    """Usage (uses of goods) with allocated quantity and COGS, grouped by item, paged."""
+    from inventory_ledger.adapters.http.usage import usage_page_view
+
+    settings = Settings()
+    count, after = _limit(settings, limit), _key_cursor("usage", cursor)
+    page = _read(
+        settings,
+        lambda c: usage_page_view(
+            c, limit=count, cursor=after, lic=lic, location=location, unallocated=unallocated
+        ),
+    )
+    if as_json:
+        _show(page, as_json, "usage")
+        return
+    columns = ("usage_id", "kind", "qty", "allocated_qty", "unallocated_qty", "cogs")
+    _show(page.items, as_json, "usage", columns)
+    _more(page.next_cursor)
+
+
+_MISMATCH_COLUMNS = (
+    *("lic", "location", "lots", "usage", "on_hand_txns", "on_hand_balance"),
+    *("on_order_txns", "on_order_balance", "demand_txns", "demand_balance"),
+)
+
+
 @app.command()
 def reconcile(as_json: Annotated[bool, _JSON] = False) -> None:
-    """Check balances against Σ ledger lines; exit 1 when they disagree, 3 on a database error."""
-    from inventory_ledger.adapters.http.reconciliation import reconciliation_view
+    """Check balances against Σ ledger lines and the cost books against both (invariants 1-4);
+    exit 1 when they disagree, 3 on a database error."""
+    from rich.console import Console
+    from rich.table import Table
 
-    report = _read(Settings(), reconciliation_view)
+    from inventory_ledger.adapters.http.reconciliation import reconcile as check
+    from inventory_ledger.adapters.http.reconciliation import reconciliation_view_of
+
+    full = _read(Settings(), check)
+    report = reconciliation_view_of(full)
     if as_json:
         _show(report, as_json, "reconciliation")
     else:
         if report.mismatches:
-            _show(report.mismatches, as_json, "mismatches")
+            _show(report.mismatches, as_json, "mismatches", _MISMATCH_COLUMNS)
+        breaches = [(m, b) for m in report.mismatches for b in m.cost_breaches]
+        if breaches:
+            table = Table(title="cost breaches")
+            for name in ("lic", "location", "invariant", "subject", "rule", "expected", "actual"):
+                table.add_column(name, justify="right" if name in _NUMERIC else "left")
+            for m, b in breaches:
+                row = b.model_dump(mode="json")
+                cells = (row["invariant"], row["subject"], row["rule"], row["expected"])
+                table.add_row(m.lic, m.location, *(str(c) for c in cells), row["actual"])
+            Console().print(table)
         verdict = "ok" if report.ok else f"{len(report.mismatches)} mismatches"
         typer.echo(f"reconciliation: {verdict} ({report.items_checked} items checked)")
+        costs = full.costs
+        if costs.kept:
+            broken = len(costs.mismatched)
+            typer.echo(
+                f"cost invariants 1, 3, 4: {'ok' if costs.ok else f'{broken} items break them'} "
+                f"({costs.lots_checked} lots, {costs.usages_checked} usages checked)"
+            )
+        else:
+            typer.echo("cost invariants 1, 3, 4: not checked (no lot or usage was ever written)")
     if not report.ok:
         raise typer.Exit(1)
 
