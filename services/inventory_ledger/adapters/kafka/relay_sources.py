@@ -34,26 +34,6 @@ __all__ = [
 
 BALANCE_CHANGED_EVENT_TYPE = "inventory.balance_changed"
 
-# The scans with held keys left out (without held keys the plain queries.py scans run).
-# TODO(queries.py owner): these belong beside OUTBOX_UNPUBLISHED / DEAD_LETTERS_UNPUBLISHED.
-# An outbox row's Kafka key is `{location}/{lic}`, so the key is compared as that text.
-OUTBOX_UNPUBLISHED_EXCEPT_KEYS = """
-SELECT id, event_id, location, lic, version, payload::text AS payload
-FROM outbox
-WHERE published_at IS NULL
-  AND NOT (location || '/' || lic = ANY($2::text[]))
-ORDER BY id
-LIMIT $1"""
-# $2: the held non-null keys; $3: whether keyless dead letters are held too.
-DEAD_LETTERS_UNPUBLISHED_EXCEPT_KEYS = f"""
-SELECT {queries._DEAD_LETTER_COLUMNS}
-FROM dead_letters
-WHERE published_at IS NULL
-  AND NOT coalesce(key = ANY($2::bytea[]), false)
-  AND NOT (key IS NULL AND $3::boolean)
-ORDER BY id
-LIMIT $1"""
-
 
 @dataclass(frozen=True)
 class Outgoing:
@@ -98,7 +78,7 @@ class OutboxSource:
     ) -> list[Outgoing]:
         if held:
             keys = [key.decode() for key in held if key is not None]
-            fetched = await conn.fetch(OUTBOX_UNPUBLISHED_EXCEPT_KEYS, limit, keys)
+            fetched = await conn.fetch(queries.OUTBOX_UNPUBLISHED_EXCEPT_KEYS, limit, keys)
         else:
             fetched = await conn.fetch(queries.OUTBOX_UNPUBLISHED, limit)
         rows = _versions_ascending_per_key(fetched)
@@ -169,7 +149,9 @@ class DeadLetterSource:
     ) -> list[Outgoing]:
         if held:
             keys = [key for key in held if key is not None]
-            rows = await conn.fetch(DEAD_LETTERS_UNPUBLISHED_EXCEPT_KEYS, limit, keys, None in held)
+            rows = await conn.fetch(
+                queries.DEAD_LETTERS_UNPUBLISHED_EXCEPT_KEYS, limit, keys, None in held
+            )
         else:
             rows = await conn.fetch(queries.DEAD_LETTERS_UNPUBLISHED, limit)
         out = []

@@ -78,6 +78,24 @@ FROM dead_letters
 WHERE published_at IS NULL
 ORDER BY id
 LIMIT $1"""
+# Relay scans with held keys left out (without held keys the plain queries.py scans run).
+# An outbox row's Kafka key is `{location}/{lic}`, so the key is compared as that text.
+OUTBOX_UNPUBLISHED_EXCEPT_KEYS = """
+SELECT id, event_id, location, lic, version, payload::text AS payload
+FROM outbox
+WHERE published_at IS NULL
+  AND NOT (location || '/' || lic = ANY($2::text[]))
+ORDER BY id
+LIMIT $1"""
+# $2: the held non-null keys; $3: whether keyless dead letters are held too.
+DEAD_LETTERS_UNPUBLISHED_EXCEPT_KEYS = f"""
+SELECT {_DEAD_LETTER_COLUMNS}
+FROM dead_letters
+WHERE published_at IS NULL
+  AND NOT coalesce(key = ANY($2::bytea[]), false)
+  AND NOT (key IS NULL AND $3::boolean)
+ORDER BY id
+LIMIT $1"""
 DEAD_LETTERS_MARK_PUBLISHED = """
 UPDATE dead_letters SET published_at = now()
 WHERE id = ANY($1::bigint[]) AND published_at IS NULL"""
