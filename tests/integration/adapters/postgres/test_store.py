@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -11,6 +12,7 @@ import pytest
 
 from inventory_ledger.adapters.postgres.store import PostgresLedgerStore
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
+from inventory_ledger.application.ports import Claim, RetryableConflictError
 from inventory_ledger.domain.balance import Balance
 from inventory_ledger.domain.books import replay
 from inventory_ledger.domain.document_line import DocumentKey, DocumentKind
@@ -65,16 +67,20 @@ async def test_document_states_come_back_exactly_as_saved(store: PostgresLedgerS
     assert books.documents[DocumentKey(DocumentKind.PURCHASE_ORDER, "PO-1")].unassigned
 
 
-async def test_balances_are_locked_with_their_versions(store: PostgresLedgerStore) -> None:
-    moved, untouched = ItemKey("A"), ItemKey("Z", "east")
-    change = BalanceChange(
-        item=moved,
+def _change(item: ItemKey) -> BalanceChange:
+    return BalanceChange(
+        item=item,
         version=1,
         balance=Balance(on_hand=Decimal("3.5"), demand=Decimal(-2)),
         delta=Balance(on_hand=Decimal("3.5"), demand=Decimal(-2)),
         occurred_at=datetime(2026, 11, 20, 10, 0, tzinfo=UTC),
         caused_by=("e-1",),
     )
+
+
+async def test_balances_are_locked_with_their_versions(store: PostgresLedgerStore) -> None:
+    moved, untouched = ItemKey("A"), ItemKey("Z", "east")
+    change = _change(moved)
     async with store.unit_of_work() as uow:
         await uow.lock_items([moved])
         await uow.save_balances([change])
@@ -85,3 +91,51 @@ async def test_balances_are_locked_with_their_versions(store: PostgresLedgerStor
         moved: VersionedBalance(change.balance, 1),
         untouched: VersionedBalance(Balance(), 0),
     }
+
+
+def _claim(event_id: str) -> Claim:
+    at = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    return Claim(event_id, "order.closed", bytes(32), at)
+
+
+async def test_a_claim_of_a_processed_event_redoes_the_batch(store: PostgresLedgerStore) -> None:
+    async with store.unit_of_work() as uow:
+        await uow.claim([_claim("e-1")])
+
+    with pytest.raises(RetryableConflictError):
+        async with store.unit_of_work() as uow:
+            await uow.lock_items([ItemKey("R")])
+            await uow.save_balances([_change(ItemKey("R"))])  # rolled back with the batch
+            await uow.claim([_claim("e-2"), _claim("e-1")])
+
+    async with store.unit_of_work() as uow:
+        assert await uow.processed(["e-1", "e-2"]) == {"e-1": bytes(32)}
+        assert await uow.lock_items([ItemKey("R")]) == {
+            ItemKey("R"): VersionedBalance(Balance(), 0)
+        }
+
+
+async def test_a_claim_racing_an_uncommitted_one_waits_then_redoes(
+    store: PostgresLedgerStore,
+) -> None:
+    first_claimed, first_may_commit = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with store.unit_of_work() as uow:
+            await uow.claim([_claim("race-1")])
+            first_claimed.set()
+            await first_may_commit.wait()
+
+    async def second() -> None:
+        await first_claimed.wait()
+        async with store.unit_of_work() as uow:
+            await uow.claim([_claim("race-1")])  # blocks on the first's row until it commits
+
+    winner = asyncio.create_task(first())
+    loser = asyncio.create_task(second())
+    await asyncio.sleep(0.2)
+    assert not loser.done()  # waiting on the row lock, not failing early
+    first_may_commit.set()
+    await asyncio.wait_for(winner, timeout=10)
+    with pytest.raises(RetryableConflictError):
+        await asyncio.wait_for(loser, timeout=10)
