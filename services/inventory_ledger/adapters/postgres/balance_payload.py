@@ -18,16 +18,20 @@ __all__ = ["balance_changed_payload"]
 
 def _num(value: Decimal) -> str:
     """A decimal as the contract writes it: plain notation, no exponent, no trailing zeros."""
-    text = format(value.normalize(), "f")
-    return "0" if text in {"-0", "0"} else text
+    if not value:  # 0, -0, 0E-6...: most deltas
+        return "0"
+    return format(value.normalize(), "f")
 
 
-def balance_changed_payload(change: BalanceChange) -> str:
-    """The JSON text published to ``inventory.balance-changed.v1`` for ``change``."""
+def balance_changed_payload(change: BalanceChange, event_id: str | None = None) -> str:
+    """The JSON text published to ``inventory.balance-changed.v1`` for ``change``.
+
+    ``event_id`` is ``change.event_id`` when the caller has it already (a uuid5 costs a hash).
+    """
     b, d = change.balance, change.delta
     return orjson.dumps(
         {
-            "event_id": change.event_id,
+            "event_id": change.event_id if event_id is None else event_id,
             "event_type": "inventory.balance_changed",
             "schema_version": 1,
             "occurred_at": change.occurred_at.isoformat(),

@@ -120,6 +120,7 @@ class PostgresUnitOfWork:
         locations = [c.item.location for c in changes]
         lics = [c.item.lic for c in changes]
         versions = [c.version for c in changes]
+        event_ids = [c.event_id for c in changes]
         await self._conn.execute(
             queries.BALANCES_SAVE,
             locations,
@@ -132,11 +133,11 @@ class PostgresUnitOfWork:
         )
         await self._conn.execute(
             queries.OUTBOX_ADD,
-            [c.event_id for c in changes],
+            event_ids,
             locations,
             lics,
             versions,
-            [balance_changed_payload(c) for c in changes],
+            [balance_changed_payload(c, e) for c, e in zip(changes, event_ids, strict=True)],
         )
 
     async def claim(self, claims: Sequence[Claim]) -> None:

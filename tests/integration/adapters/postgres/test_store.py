@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -10,6 +11,7 @@ from decimal import Decimal
 import asyncpg
 import pytest
 
+from inventory_contracts.balance_changed import BalanceChanged
 from inventory_ledger.adapters.postgres.store import PostgresLedgerStore
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
 from inventory_ledger.application.ports import Claim, RetryableConflictError
@@ -139,3 +141,33 @@ async def test_a_claim_racing_an_uncommitted_one_waits_then_redoes(
     await asyncio.wait_for(winner, timeout=10)
     with pytest.raises(RetryableConflictError):
         await asyncio.wait_for(loser, timeout=10)
+
+
+async def test_an_outbox_row_writes_the_change_in_contract_numbers(
+    store: PostgresLedgerStore, ledger_db: LedgerDatabase
+) -> None:
+    change = BalanceChange(
+        item=ItemKey("P", "east"),
+        version=1,
+        balance=Balance(Decimal("3.500000"), Decimal("-0"), Decimal("-2.000000")),
+        delta=Balance(Decimal("1E+1"), Decimal("0E-6"), Decimal("-2")),
+        occurred_at=datetime(2026, 11, 20, 10, 0, tzinfo=UTC),
+        caused_by=("e-1", "e-2"),
+    )
+    async with store.unit_of_work() as uow:
+        await uow.lock_items([change.item])
+        await uow.save_balances([change])
+    conn = await asyncpg.connect(ledger_db.owner_dsn)
+    try:
+        payload = await conn.fetchval("SELECT payload::text FROM outbox WHERE lic = 'P'")
+    finally:
+        await conn.close()
+
+    event = BalanceChanged.model_validate_json(payload)
+    assert event.event_id == change.event_id
+    data = json.loads(payload)["data"]
+    assert (data["on_hand"], data["on_order"], data["demand"]) == ("3.5", "0", "-2")
+    assert (data["available"], data["projected"]) == ("1.5", "1.5")
+    assert data["delta"] == {"on_hand": "10", "on_order": "0", "demand": "-2"}
+    assert (data["location"], data["lic"], data["version"]) == ("east", "P", 1)
+    assert data["caused_by"] == ["e-1", "e-2"]
