@@ -88,12 +88,17 @@ async def wait_for(check: Callable[[], Awaitable[bool]], within_s: float, what: 
 
 
 async def settled(dsn: str, processed: int, dead_letters: int) -> bool:
-    """Every event processed, every dead letter recorded, the outbox and letters published."""
+    """Every event processed, every dead letter recorded, the outbox and letters published.
+
+    Dead letters cured later (a serial shipped before its receipt arrived: parked, then
+    applied) are marked replayed and not counted; nothing may still be parked.
+    """
     conn = await asyncpg.connect(dsn)
     try:
         row = await conn.fetchrow(
             """SELECT (SELECT count(*) FROM processed_events) AS processed,
-                      (SELECT count(*) FROM dead_letters) AS letters,
+                      (SELECT count(*) FROM dead_letters WHERE replayed_at IS NULL)
+                          + (SELECT count(*) FROM parked_events) AS letters,
                       (SELECT count(*) FROM outbox WHERE published_at IS NULL) AS outbox,
                       (SELECT count(*) FROM dead_letters WHERE published_at IS NULL) AS unsent"""
         )
