@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import asyncpg
 from rich.console import Console
@@ -20,6 +21,19 @@ from rich.table import Table
 from inventory_ledger.adapters.contract_events import envelope_to_domain
 from inventory_ledger.adapters.kafka.lag import consumer_lag
 from inventory_ledger.adapters.kafka.topics import ensure_topics
+from inventory_ledger.adapters.postgres.cost_reads import (
+    CostReconciliation,
+    LotRow,
+    UnallocatedSummary,
+    UsageCogs,
+    UsagePage,
+    cost_layers,
+    lots,
+    reconcile_costs,
+    top_cogs,
+    unallocated_summary,
+    usage,
+)
 from inventory_ledger.adapters.postgres.ledger_reads import (
     balances,
     dead_letter_counts,
@@ -30,7 +44,13 @@ from inventory_ledger.adapters.postgres.migrations import migrate
 from inventory_ledger.bootstrap import Service
 from inventory_ledger.domain.books import replay
 from inventory_ledger.settings import Settings
-from inventory_ledger.simulation import SimulatedMessage, SimulationConfig, generate, valid_events
+from inventory_ledger.simulation import (
+    SimulatedMessage,
+    SimulationConfig,
+    TopicNames,
+    generate,
+    valid_events,
+)
 from inventory_ledger.simulation.kafka import publish
 
 __all__ = ["DemoOptions", "run_demo"]
@@ -59,6 +79,7 @@ async def run_demo(settings: Settings, options: DemoOptions, console: Console) -
         items=options.items,
         duplicates=0.01,
         malformed=0.005,
+        topics=TopicNames(*settings.inbound_topics),
     )
     messages = list(generate(config))
     expected = _expected_processed(messages)
@@ -115,9 +136,21 @@ async def _report(settings: Settings, console: Console) -> bool:
     conn = await asyncpg.connect(settings.database_url.get_secret_value())
     try:
         items = await balances(conn)
-        report = await reconcile_balances(conn)
         stats = await ledger_counts(conn)
         letters = await dead_letter_counts(conn)
+        waiting = await unallocated_summary(conn)
+        first_waiting = await usage(conn, limit=5, unallocated=True)
+        top = await top_cogs(conn, 5)
+        layers: list[LotRow] = []
+        some_open = (await lots(conn, limit=1, status="open")).items
+        candidates = [*(u.usage.item for u in top), *(lot.item for lot in some_open)]
+        for item in dict.fromkeys(candidates):  # a costliest item with stock, else any
+            layers = await cost_layers(conn, item.lic, item.location)
+            if layers:
+                break
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            report = await reconcile_balances(conn)
+            costs = await reconcile_costs(conn)
     finally:
         await conn.close()
     table = Table(title=f"balances ({len(items)} items; first 15)")
@@ -135,6 +168,8 @@ async def _report(settings: Settings, console: Console) -> bool:
             str(b.version),
         )
     console.print(table)
+    _print_costs(console, waiting, first_waiting, top)
+    _print_layers(console, layers)
     console.print(
         f"ledger: {stats.transactions} transactions from {stats.processed} events; "
         f"{stats.outbox_published} balance_changed events published to "
@@ -150,4 +185,99 @@ async def _report(settings: Settings, console: Console) -> bool:
         f"[bold]reconciliation[/]: {verdict} — {report.items_checked} items, "
         "balances = Σ transactions per bucket"
     )
-    return report.ok
+    _print_cost_reconciliation(console, costs)
+    return report.ok and costs.ok
+
+
+def _num(value: Decimal) -> str:
+    """A decimal as plain digits without trailing zeros (``19.500000`` -> ``19.5``)."""
+    return "0" if value.is_zero() else f"{value.normalize():f}"
+
+
+def _print_costs(
+    console: Console, waiting: UnallocatedSummary, first_waiting: UsagePage, top: list[UsageCogs]
+) -> None:
+    """Usage still waiting for lots (negative stock), and the largest COGS with their lots."""
+    console.print(
+        f"[bold]unallocated usage[/]: {waiting.usages} usage line(s) of {waiting.items} item(s) "
+        f"wait for lots ({_num(waiting.qty)} units shipped or consumed beyond stock)"
+    )
+    if first_waiting.items:
+        table = Table(title=f"unallocated usage (first {len(first_waiting.items)})")
+        for col in ("usage", "item", "qty", "allocated", "unallocated", "cogs"):
+            table.add_column(col, justify="left" if col in {"usage", "item"} else "right")
+        for u in first_waiting.items:
+            table.add_row(
+                u.usage_id,
+                str(u.item),
+                *(_num(x) for x in (u.qty - u.returned_qty, u.allocated_qty)),
+                *(_num(x) for x in (u.unallocated_qty, u.cogs)),
+            )
+        console.print(table)
+    if not top:
+        console.print("COGS: no usage yet")
+        return
+    table = Table(title=f"top {len(top)} usages by COGS, with the lots they drew from")
+    for col in ("usage / lot", "qty", "unit cost", "COGS", "cost"):
+        table.add_column(col, justify="left" if col in {"usage / lot", "cost"} else "right")
+    for entry in top:
+        u = entry.usage
+        table.add_row(
+            f"[bold]{u.usage_id}[/] ({u.item})", _num(u.qty - u.returned_qty), "", _num(u.cogs), ""
+        )
+        for a in entry.allocations:
+            table.add_row(
+                f"  <- {a.lot_id}",
+                _num(a.qty),
+                _num(a.unit_cost),
+                _num(a.amount),
+                a.cost_status or "lot missing",
+            )
+    console.print(table)
+
+
+def _print_layers(console: Console, layers: list[LotRow]) -> None:
+    """The open lots (cost layers) of one item, first received first."""
+    if not layers:
+        return
+    item = layers[0].item
+    table = Table(title=f"open lots of {item} in FIFO order (first 5 of {len(layers)})")
+    for col in ("lot", "received", "qty", "allocated", "remaining", "unit cost", "cost"):
+        table.add_column(col, justify="left" if col in {"lot", "received", "cost"} else "right")
+    for lot in layers[:5]:
+        received = "" if lot.received_at is None else f"{lot.received_at:%Y-%m-%d %H:%M}"
+        table.add_row(
+            lot.lot_id,
+            received,
+            *(_num(x) for x in (lot.qty, lot.allocated_qty, lot.remaining_qty, lot.unit_cost)),
+            lot.cost_status,
+        )
+    console.print(table)
+
+
+def _print_cost_reconciliation(console: Console, costs: CostReconciliation) -> None:
+    if not costs.kept:
+        console.print(
+            "[bold]cost reconciliation[/]: not checked — no lot or usage was ever written "
+            "(a ledger filled before the service kept cost books? start from a fresh database: "
+            "inventory-ledger stack down --purge)"
+        )
+        return
+    bad = len(costs.mismatched)
+    verdict = "[green]OK[/]" if costs.ok else f"[red]{bad} ITEMS BREAK THEM[/]"
+    console.print(
+        f"[bold]cost reconciliation[/]: {verdict} — {costs.lots_checked} lots, "
+        f"{costs.usages_checked} usages: Σ lots - Σ usage = Σ on_hand transactions = on_hand "
+        "(1), allocated ≤ qty (3), COGS = Σ allocations = Σ COGS journal (4)"
+    )
+    for c in costs.mismatched[:5]:
+        console.print(
+            f"  {c.item}: lots {_num(c.lots)} - usage {_num(c.usage)} vs on_hand "
+            f"{_num(c.on_hand_txns)} (transactions), {_num(c.balance.on_hand)} (balance)"
+        )
+    for b in costs.breaches[:5]:
+        expected = "?" if b.expected is None else _num(b.expected)
+        console.print(
+            f"  {b.item} {b.subject}: {b.rule} (invariant {b.invariant}): "
+            f"expected {expected}, found {_num(b.actual)}"
+        )
