@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
-from inventory_ledger.application.cost_tracking import CostSession, CostTracker
+from inventory_ledger.application.cost_tracking import CostSession, CostTracker, serial_keys
 from inventory_ledger.application.dead_letter import DeadLetter, MessageSource
 from inventory_ledger.application.ports import (
     Claim,
@@ -29,7 +29,6 @@ from inventory_ledger.application.ports import (
 )
 from inventory_ledger.domain.balance import Balance
 from inventory_ledger.domain.cost_errors import BusinessRuleViolation, CostReason
-from inventory_ledger.domain.cost_translation import facts_of
 from inventory_ledger.domain.document import DocumentState
 from inventory_ledger.domain.document_line import DocumentKey
 from inventory_ledger.domain.errors import EventRejectedError
@@ -184,6 +183,8 @@ class _Posting:
         self.locked: set[DocumentKey] = set()
         self.changed: dict[DocumentKey, DocumentState] = {}
         self.claims: list[Claim] = []
+        self.serial_events: list[Event] = []
+        """Applied events that name serials (only they can cure a parked event)."""
 
     async def lock(self, events: Sequence[Event]) -> None:
         """Lock the documents ``events`` touch that are not locked yet (sorted)."""
@@ -214,6 +215,8 @@ class _Posting:
                 self.documents[state.key] = self.changed[state.key] = state
             self.work.transactions.extend(posting.transactions)
             self.work.applied.append(event.event_id)
+            if self.cost is not None and serial_keys(event):
+                self.serial_events.append(event)
             self.claims.append(
                 Claim(event.event_id, event.event_type, fingerprint(event), event.occurred_at)
             )
@@ -234,15 +237,15 @@ of the set of events, not of their arrival order (domain.md, invariant 6)."""
 
 
 async def _cure_parked(ledger: _Posting, parked: list[tuple[Inbound, str]]) -> None:
-    """Retry parked events on the items this batch moved or parked, until none more applies.
+    """Retry the parked events naming a serial this batch moved or parked, until none applies.
 
     One at a time first; then all still waiting together (pieces of one serial story that
     are refused alone, e.g. a shipment and its return that both arrived late).
     """
     work, log = ledger.work, ledger.uow.cost
-    touched = {txn.item for txn in work.transactions}
-    touched.update(key for item, _ in parked for key in facts_of(item.event).items)
-    waiting = {e.event_id: e for e in await log.parked_for(sorted(touched))} if touched else {}
+    named = {key for event in ledger.serial_events for key in serial_keys(event)}
+    named.update(key for item, _ in parked for key in serial_keys(item.event))
+    waiting = {e.event_id: e for e in await log.parked_for(sorted(named))} if named else {}
     waiting.update((item.event.event_id, item.event) for item, _ in parked)
     cured: list[str] = []
     progress = bool(waiting)

@@ -20,6 +20,8 @@ they are dropped and rebuilt from the log by the next batch (:meth:`CostTracker.
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -40,7 +42,37 @@ __all__ = [
     "CostWrite",
     "MethodsByLic",
     "UsageAllocation",
+    "serial_keys",
 ]
+
+
+def serial_keys(event: Event) -> frozenset[str]:
+    """The serials an event's lines name, as ``location/lic#serial``."""
+    names = _SERIAL_LINES.get(type(event))
+    if names is None:
+        names = _SERIAL_LINES[type(event)] = _serial_fields(type(event))
+    return frozenset(
+        f"{line.item}#{serial}"
+        for name in names
+        for line in getattr(event, name)
+        for serial in line.serials
+    )
+
+
+def _serial_fields(cls: type) -> tuple[str, ...]:
+    hints = typing.get_type_hints(cls)
+    names = []
+    for f in dataclasses.fields(cls):
+        args = typing.get_args(hints[f.name])
+        line = args[0] if typing.get_origin(hints[f.name]) is tuple and args else None
+        if dataclasses.is_dataclass(line) and "serials" in {
+            x.name for x in dataclasses.fields(line)
+        }:
+            names.append(f.name)
+    return tuple(names)
+
+
+_SERIAL_LINES: dict[type, tuple[str, ...]] = {}
 
 CATCH_UP_CHUNK = 5_000
 """Log entries read per round trip while catching up (memory stays bounded by it)."""
@@ -87,8 +119,8 @@ class CostLog(Protocol):
         """Append ``write.events`` at ``start + 1`` on, move the head, rewrite the rows."""
         ...
 
-    async def parked_for(self, items: Sequence[ItemKey]) -> Sequence[Event]:
-        """Parked events that touch any of ``items``."""
+    async def parked_for(self, serials: Sequence[str]) -> Sequence[Event]:
+        """Parked events that name any of ``serials`` (:func:`serial_keys`)."""
         ...
 
     async def park(self, events: Sequence[tuple[Event, str]]) -> None:

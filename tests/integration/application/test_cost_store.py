@@ -141,9 +141,11 @@ async def test_a_serial_shipped_before_its_receipt_arrived_is_parked_then_cured(
     assert [(r.event_id, r.reason) for r in first.rejected] == [("p2", "serial_not_in_stock")]
     async with pool.acquire() as conn:
         parked = await conn.fetch(
-            "SELECT event_id, items, reason FROM parked_events WHERE event_id = 'p2'"
+            "SELECT event_id, serials, reason FROM parked_events WHERE event_id = 'p2'"
         )
-        assert [tuple(r.values()) for r in parked] == [("p2", ["main/P"], "serial_not_in_stock")]
+        assert [tuple(r.values()) for r in parked] == [
+            ("p2", ["main/P#SN-P"], "serial_not_in_stock")
+        ]
     second = await apply_batch(store, [Inbound(receive)], costs=CostTracker())  # other instance
     assert second.applied == ("p1", "p2")
     async with pool.acquire() as conn:

@@ -13,10 +13,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
-from inventory_ledger.application.cost_tracking import CostWrite
+from inventory_ledger.application.cost_tracking import CostWrite, serial_keys
 from inventory_ledger.application.dead_letter import DeadLetter
 from inventory_ledger.application.ports import Claim, RetryableConflictError
-from inventory_ledger.domain.cost_translation import facts_of
 from inventory_ledger.domain.document import DocumentState
 from inventory_ledger.domain.document_line import DocumentKey
 from inventory_ledger.domain.events import Event
@@ -53,9 +52,9 @@ class MemoryCostLog:
         self.state.cost_log.extend(write.events)
         self.state.cost_writes.append(write)
 
-    async def parked_for(self, items: Sequence[ItemKey]) -> Sequence[Event]:
-        wanted = set(items)
-        return [e for e, _ in self.state.parked.values() if facts_of(e).items.keys() & wanted]
+    async def parked_for(self, serials: Sequence[str]) -> Sequence[Event]:
+        wanted = set(serials)
+        return [e for e, _ in self.state.parked.values() if serial_keys(e) & wanted]
 
     async def park(self, events: Sequence[tuple[Event, str]]) -> None:
         for event, reason in events:

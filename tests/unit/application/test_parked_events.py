@@ -9,7 +9,7 @@ import itertools
 import pytest
 
 from inventory_ledger.application.apply_batch import BatchResult, Inbound, apply_batch
-from inventory_ledger.application.cost_tracking import CostTracker, MethodsByLic
+from inventory_ledger.application.cost_tracking import CostTracker, MethodsByLic, serial_keys
 from inventory_ledger.application.dead_letter import MessageSource
 from inventory_ledger.domain.allocation import CostingMethod
 from inventory_ledger.domain.balance import fold
@@ -95,3 +95,8 @@ def test_costing_methods_are_configured_per_lic_for_every_location() -> None:
     assert methods.get(ItemKey("T")) is CostingMethod.FIFO
     assert methods.get(ItemKey("U"), CostingMethod.FIFO) is CostingMethod.FIFO
     assert ItemKey("S", "south") in methods
+
+
+def test_serial_keys_name_item_and_serial_of_every_line_kind() -> None:
+    assert serial_keys(STORY[1]) == {"main/S#SN-1"}
+    assert serial_keys(received("n", 0, "S", 2, unit_cost=1)) == frozenset()

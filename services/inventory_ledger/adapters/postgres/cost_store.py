@@ -13,11 +13,9 @@ import orjson
 from inventory_ledger.adapters.postgres import queries
 from inventory_ledger.adapters.postgres.connection import Connection
 from inventory_ledger.adapters.postgres.event_codec import decode_event, encode_event
-from inventory_ledger.application.cost_tracking import CostWrite
+from inventory_ledger.application.cost_tracking import CostWrite, serial_keys
 from inventory_ledger.application.ports import RetryableConflictError
-from inventory_ledger.domain.cost_translation import facts_of
 from inventory_ledger.domain.events import Event
-from inventory_ledger.domain.item import ItemKey
 
 __all__ = ["PostgresCostLog"]
 
@@ -68,8 +66,8 @@ class PostgresCostLog:
                 [e.occurred_at for e in entries],
             )
 
-    async def parked_for(self, items: Sequence[ItemKey]) -> Sequence[Event]:
-        rows = await self._conn.fetch(queries.PARKED_FOR_ITEMS, [str(i) for i in items])
+    async def parked_for(self, serials: Sequence[str]) -> Sequence[Event]:
+        rows = await self._conn.fetch(queries.PARKED_FOR_SERIALS, list(serials))
         return [decode_event(r["event"]) for r in rows]
 
     async def park(self, events: Sequence[tuple[Event, str]]) -> None:
@@ -77,7 +75,7 @@ class PostgresCostLog:
             queries.PARKED_ADD,
             [e.event_id for e, _ in events],
             [encode_event(e) for e, _ in events],
-            [orjson.dumps(sorted(str(i) for i in facts_of(e).items)).decode() for e, _ in events],
+            [orjson.dumps(sorted(serial_keys(e))).decode() for e, _ in events],
             [reason for _, reason in events],
         )
 
