@@ -273,14 +273,14 @@ COGS_ENTRIES_ADD = """
 INSERT INTO cogs_entries (event_id, usage_id, lot_id, amount, cause, occurred_at)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[],
                      $6::timestamptz[])"""
-PARKED_FOR_ITEMS = """
+PARKED_FOR_SERIALS = """
 SELECT event FROM parked_events
-WHERE items && $1::text[]
+WHERE serials && $1::text[]
 ORDER BY event_id"""
 PARKED_ADD = """
-INSERT INTO parked_events (event_id, event, items, reason)
-SELECT t.event_id, t.event, ARRAY(SELECT jsonb_array_elements_text(t.items::jsonb)), t.reason
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(event_id, event, items, reason)
+INSERT INTO parked_events (event_id, event, serials, reason)
+SELECT t.event_id, t.event, ARRAY(SELECT jsonb_array_elements_text(t.serials::jsonb)), t.reason
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(event_id, event, serials, reason)
 ON CONFLICT (event_id) DO NOTHING"""
 PARKED_REMOVE = "DELETE FROM parked_events WHERE event_id = ANY($1::text[])"
 DEAD_LETTERS_CURED = """
