@@ -59,14 +59,19 @@ class CostLedger:
     dirty_usages: set[str] = field(default_factory=set)
     """Usages whose record (allocation, give-backs, COGS, allocation rows) may have changed."""
 
-    def apply(self, event: Event, *, serials_checked: bool = False) -> CostChanges:
+    def apply(
+        self, event: Event, *, serials_checked: bool = False, validated: bool = False
+    ) -> CostChanges:
         """Apply ``event``; raise if it breaks a business rule (nothing changes then).
 
-        ``serials_checked``: the caller checked the serial rules already (``apply_together``).
+        ``serials_checked``: the caller checked the serial rules already (``apply_together``);
+        ``validated``: the caller ran ``validation.validate`` on it already (the quantity
+        posting does, just before the cost side), so it is not run twice.
         """
         if event.event_id in self.processed or event.event_id in self.rejected:
             return CostChanges(event.event_id)
-        validate(event)
+        if not validated:
+            validate(event)
         facts = facts_of(event)
         if not (facts.items or facts.estimates or facts.bill or facts.close):
             self.processed.add(event.event_id)  # orders, PO closes: nothing to cost
@@ -185,19 +190,22 @@ class CostLedger:
             mfr_tracked=self.mfr_tracked,
         )
 
-    def apply_together(self, events: Sequence[Event]) -> list[CostChanges]:
+    def apply_together(
+        self, events: Sequence[Event], *, validated: bool = False
+    ) -> list[CostChanges]:
         """Apply events whose serial stories hold together though not one at a time.
 
         Shipped before its receipt arrived, returned before its shipment arrived: pieces of
         one serial's story can each be refused alone (the story breaks at every prefix) and
         still be valid as a whole. The serial rules are checked on the union of the events'
         moves with the known ones; if that holds, each event is applied in business-time
-        order. Raise if it does not (nothing changes then).
+        order. Raise if it does not (nothing changes then). ``validated``: as for :meth:`apply`.
         """
         ordered = sorted(events, key=lambda e: (e.occurred_at, e.event_id))
         moves: dict[ItemKey, list[SerialMove]] = {}
         for event in ordered:
-            validate(event)
+            if not validated:
+                validate(event)
             for item, item_facts in facts_of(event).items.items():
                 self._check(item, item_facts, serials=False)
                 moves.setdefault(item, []).extend(item_facts.serial_moves)
@@ -206,7 +214,7 @@ class CostLedger:
                 ledger = self.items.get(item)
                 named = {move.serial for move in added}
                 check_serials(item, ledger.known_moves(named) if ledger else [], added)
-        return [self.apply(event, serials_checked=True) for event in ordered]
+        return [self.apply(event, serials_checked=True, validated=True) for event in ordered]
 
     def _check(self, item: ItemKey, facts: ItemFacts, *, serials: bool = True) -> None:
         """The serial and mfr-lot rules (only lines with serials, and returns, can break them)."""

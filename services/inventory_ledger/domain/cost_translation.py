@@ -9,6 +9,7 @@ events with reused line ids, so its usage ids carry the event id.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, tzinfo
 from typing import assert_never
 
 from .allocation import ReturnLine
@@ -55,9 +56,31 @@ _USAGE_KIND = {
 }
 
 
+_ZONES: dict[tuple[type[tzinfo], timedelta], tzinfo] = {}
+
+
+def _shared_zone(at: datetime) -> datetime:
+    """``at`` with one shared instance of its fixed-offset ``tzinfo`` (an equal datetime).
+
+    Moments are compared all the time (sorting, bisecting) and two aware datetimes with
+    distinct ``tzinfo`` objects compare through ``utcoffset`` calls (~1 µs each with a
+    parser's own zone class), while one shared ``tzinfo`` compares their fields directly.
+    Only fixed offsets are shared (``utcoffset(None)`` given and equal to ``at``'s offset),
+    so the comparisons' results stay the same.
+    """
+    zone = at.tzinfo
+    if zone is None:
+        return at
+    offset = zone.utcoffset(None)
+    if offset is None or offset != zone.utcoffset(at):
+        return at
+    shared = _ZONES.setdefault((type(zone), offset), zone)
+    return at if shared is zone else at.replace(tzinfo=shared)
+
+
 def facts_of(event: Event) -> CostFacts:
     """Translate ``event`` into cost facts (nothing is validated here)."""
-    facts = CostFacts(Moment(event.occurred_at, event.event_id))
+    facts = CostFacts(Moment(_shared_zone(event.occurred_at), event.event_id))
     _collect(event, facts)
     return facts
 
