@@ -247,7 +247,10 @@ async def _cure_parked(ledger: _Posting, parked: list[tuple[Inbound, str]]) -> N
     named.update(key for item, _ in parked for key in serial_keys(item.event))
     waiting = {e.event_id: e for e in await log.parked_for(sorted(named))} if named else {}
     waiting.update((item.event.event_id, item.event) for item, _ in parked)
-    cured: list[str] = []
+    applied = set(work.applied)  # a parked event redelivered in this batch may be in already
+    cured: list[str] = [event_id for event_id in waiting if event_id in applied]
+    for event_id in cured:
+        del waiting[event_id]
     progress = bool(waiting)
     while progress and waiting:
         progress = False

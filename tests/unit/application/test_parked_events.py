@@ -100,3 +100,12 @@ def test_costing_methods_are_configured_per_lic_for_every_location() -> None:
 def test_serial_keys_name_item_and_serial_of_every_line_kind() -> None:
     assert serial_keys(STORY[1]) == {"main/S#SN-1"}
     assert serial_keys(received("n", 0, "S", 2, unit_cost=1)) == frozenset()
+
+
+def test_a_parked_event_redelivered_with_its_cure_is_posted_once() -> None:
+    store = MemoryLedgerStore()
+    _run(store, [[STORY[1]], [STORY[0], STORY[1]]])
+    assert store.state.parked == {}
+    assert [e.event_id for e in store.state.cost_log] == ["r1", "s1"]
+    assert sorted(t.event_id for t in store.state.transactions) == ["r1", "s1"]
+    assert fold(store.state.transactions) == replay(STORY[:2]).balances

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Final, Protocol, cast
 
+import structlog
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -40,6 +41,8 @@ from inventory_ledger.application.dead_letter import DeadLetter
 from inventory_ledger.application.ingest import RetryPolicy, ingest
 from inventory_ledger.application.ports import LedgerStore
 from inventory_ledger.settings import Settings
+
+_log: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(__name__)
 
 __all__ = ["BatchHandler", "BatchObserver", "Ingestor", "build_broker"]
 
@@ -74,7 +77,12 @@ class Ingestor:
     async def handle(self, records: Sequence[KafkaRecord]) -> None:
         started = time.perf_counter()
         inbound, letters = split_records(records)
-        result = await ingest(self._store, inbound, letters, self._retry, self._costs)
+        try:
+            result = await ingest(self._store, inbound, letters, self._retry, self._costs)
+        except Exception:
+            # not acked: FastStream seeks back and the batch is delivered again
+            _log.exception("batch failed; it will be delivered again", records=len(records))
+            raise
         failpoints.hit("after_db_commit_before_ack")  # drills only; no-op unless armed
         self._on_commit()
         if self._observe is not None:
