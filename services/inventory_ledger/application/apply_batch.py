@@ -1,12 +1,15 @@
 """The unit of work: a batch of events in, one database transaction, changes out.
 
-For a batch: skip events already processed (a reused ``event_id`` with other content is a
-conflict → dead letter), lock the documents and items the rest touch (sorted: no lock-order
-cycles between instances), post each event with the pure core, write document states, ledger
-transactions, balances + versions + outbox rows and the processed-event claims, and commit.
-A rejected event (business rule) becomes a dead letter in the same transaction; the others
-proceed. Serialization failures, deadlocks and a concurrent claim of the same event redo the
-whole batch: nothing is half-written, nothing is counted twice.
+For a batch: lock the cost log head and bring the cost books to it (when cost tracking is
+on), skip events already processed (a reused ``event_id`` with other content is a conflict →
+dead letter), lock the documents and items the rest touch (sorted: no lock-order cycles
+between instances), post each event with the pure quantity core and the cost books, write
+document states, ledger transactions, balances + versions + outbox rows, the cost log and
+rows, and the processed-event claims, and commit. A rejected event (business rule) becomes a
+dead letter in the same transaction and posts nothing on either side; the others proceed. A
+serial-rule rejection that a later event can cure is also parked and retried (``CURABLE``).
+Serialization failures, deadlocks and a concurrent claim of the same event redo the whole
+batch: nothing is half-written, nothing is counted twice.
 """
 
 from __future__ import annotations
