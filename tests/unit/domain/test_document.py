@@ -131,3 +131,24 @@ def test_a_posting_lists_its_line_differences_by_role_line_and_item() -> None:
         ("input:2", "A", Decimal(-1)),
         ("output:1", "K", Decimal(1)),  # output:2 is unchanged: no line
     ]
+
+
+def test_document_keys_sort_by_kind_then_id_and_name_their_document() -> None:
+    keys = [
+        DocumentKey(DocumentKind.PURCHASE_ORDER, "PO-1"),
+        DocumentKey(DocumentKind.ORDER, "SO-2"),
+        DocumentKey(DocumentKind.JOB, "J9"),
+        DocumentKey(DocumentKind.ORDER, "SO-10"),
+    ]
+
+    assert [str(key) for key in sorted(keys)] == [
+        "job:J9",  # the lock order: kind, then id (as strings)
+        "order:SO-10",
+        "order:SO-2",
+        "purchase_order:PO-1",
+    ]
+    assert len({*keys, DocumentKey(DocumentKind.ORDER, "SO-2")}) == 4
+    assert (
+        repr(keys[0])
+        == "DocumentKey(kind=<DocumentKind.PURCHASE_ORDER: 'purchase_order'>, document_id='PO-1')"
+    )
