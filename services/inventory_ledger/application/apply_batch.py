@@ -242,8 +242,9 @@ of the set of events, not of their arrival order (domain.md, invariant 6)."""
 async def _cure_parked(ledger: _Posting, parked: list[tuple[Inbound, str]]) -> None:
     """Retry the parked events naming a serial this batch moved or parked, until none applies.
 
-    One at a time first; then all still waiting together (pieces of one serial story that
-    are refused alone, e.g. a shipment and its return that both arrived late).
+    One at a time first; then each group of waiting events that share serials together
+    (pieces of one serial story that are refused alone, e.g. a shipment and its return that
+    both arrived late).
     """
     work, log = ledger.work, ledger.uow.cost
     named = {key for event in ledger.serial_events for key in serial_keys(event)}
@@ -267,13 +268,16 @@ async def _cure_parked(ledger: _Posting, parked: list[tuple[Inbound, str]]) -> N
             del waiting[event.event_id]
             cured.append(event.event_id)
             progress = True
-        if not progress and len(waiting) > 1:
-            try:
-                ledger.take(ordered)
-            except (EventRejectedError, BusinessRuleViolation):
-                break
-            cured.extend(waiting)
-            waiting.clear()
+        if not progress:
+            for group in _serial_stories(ordered):
+                try:
+                    ledger.take(group)
+                except (EventRejectedError, BusinessRuleViolation):
+                    continue
+                for event in group:
+                    del waiting[event.event_id]
+                    cured.append(event.event_id)
+                progress = True
     if cured:
         done = set(cured)
         curable = {reason.value for reason in CURABLE}
@@ -287,6 +291,27 @@ async def _cure_parked(ledger: _Posting, parked: list[tuple[Inbound, str]]) -> N
     still = [(item.event, reason) for item, reason in parked if item.event.event_id in waiting]
     if still:
         await log.park(still)
+
+
+def _serial_stories(events: Sequence[Event]) -> list[list[Event]]:
+    """The events grouped by the serials they share (connected), groups of two or more only."""
+    root: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        while root.setdefault(key, key) != key:
+            key = root[key]
+        return key
+
+    for event in events:
+        keys = sorted(serial_keys(event))
+        for key in keys[1:]:
+            root[find(key)] = find(keys[0])
+    groups: dict[str, list[Event]] = {}
+    for event in events:
+        named = serial_keys(event)
+        if named:
+            groups.setdefault(find(min(named)), []).append(event)
+    return [group for group in groups.values() if len(group) > 1]
 
 
 async def _skip_processed(

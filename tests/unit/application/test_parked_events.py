@@ -109,3 +109,12 @@ def test_a_parked_event_redelivered_with_its_cure_is_posted_once() -> None:
     assert [e.event_id for e in store.state.cost_log] == ["r1", "s1"]
     assert sorted(t.event_id for t in store.state.transactions) == ["r1", "s1"]
     assert fold(store.state.transactions) == replay(STORY[:2]).balances
+
+
+def test_a_story_cured_together_is_not_held_back_by_another_serial_still_waiting() -> None:
+    never = shipped("x1", 1, "S", 1, serials=("SN-9",))  # SN-9 never arrives
+    store = MemoryLedgerStore()
+    _run(store, [[STORY[0]], [STORY[3]], [never, STORY[1], STORY[2]]])  # r1 | s2 | x1 s1 b1
+    assert list(store.state.parked) == ["x1"]
+    assert set(store.state.processed) == {e.event_id for e in STORY}
+    assert fold(store.state.transactions) == replay(STORY).balances
