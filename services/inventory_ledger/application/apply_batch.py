@@ -247,37 +247,32 @@ async def _cure_parked(ledger: _Posting, parked: list[tuple[Inbound, str]]) -> N
     both arrived late).
     """
     work, log = ledger.work, ledger.uow.cost
-    named = {key for event in ledger.serial_events for key in serial_keys(event)}
-    named.update(key for item, _ in parked for key in serial_keys(item.event))
-    waiting = {e.event_id: e for e in await log.parked_for(sorted(named))} if named else {}
-    waiting.update((item.event.event_id, item.event) for item, _ in parked)
-    applied = set(work.applied)  # a parked event redelivered in this batch may be in already
-    cured: list[str] = [event_id for event_id in waiting if event_id in applied]
-    for event_id in cured:
-        del waiting[event_id]
-    progress = bool(waiting)
-    while progress and waiting:
-        progress = False
+    waiting = {item.event.event_id: item.event for item, _ in parked}
+    cured: list[str] = []
+    queried: set[str] = set()
+    keys = {key for event in ledger.serial_events for key in serial_keys(event)}
+    keys.update(key for event in waiting.values() for key in serial_keys(event))
+    while True:
+        if keys - queried:  # a cure names serials other parked events may wait for
+            applied = set(work.applied)  # (a parked event redelivered in this batch is in)
+            for event in await log.parked_for(sorted(keys - queried)):
+                if event.event_id in applied:
+                    if event.event_id not in cured:
+                        cured.append(event.event_id)
+                else:
+                    waiting.setdefault(event.event_id, event)
+            queried |= keys
         ordered = sorted(waiting.values(), key=lambda e: (e.occurred_at, e.event_id))
         await ledger.lock(ordered)
-        for event in ordered:
-            try:
-                ledger.take([event])
-            except (EventRejectedError, BusinessRuleViolation):
-                continue
+        took = [event for event in ordered if _try(ledger, [event])] or _take_stories(
+            ledger, ordered
+        )
+        if not took:
+            break
+        for event in took:
             del waiting[event.event_id]
             cured.append(event.event_id)
-            progress = True
-        if not progress:
-            for group in _serial_stories(ordered):
-                try:
-                    ledger.take(group)
-                except (EventRejectedError, BusinessRuleViolation):
-                    continue
-                for event in group:
-                    del waiting[event.event_id]
-                    cured.append(event.event_id)
-                progress = True
+        keys = {key for event in took for key in serial_keys(event)}
     if cured:
         done = set(cured)
         curable = {reason.value for reason in CURABLE}
@@ -291,6 +286,30 @@ async def _cure_parked(ledger: _Posting, parked: list[tuple[Inbound, str]]) -> N
     still = [(item.event, reason) for item, reason in parked if item.event.event_id in waiting]
     if still:
         await log.park(still)
+
+
+def _try(ledger: _Posting, events: Sequence[Event]) -> bool:
+    """Take ``events`` if they hold now (together); a rejection changes nothing."""
+    try:
+        ledger.take(events)
+    except (EventRejectedError, BusinessRuleViolation):
+        return False
+    return True
+
+
+def _take_stories(ledger: _Posting, ordered: Sequence[Event]) -> list[Event]:
+    """Take each serial story that holds as a whole, or without one of its events."""
+    took: list[Event] = []
+    for group in _serial_stories(ordered):
+        if _try(ledger, group):
+            took.extend(group)
+            continue
+        for drop in reversed(group) if len(group) > 2 else ():  # latest first
+            rest = [event for event in group if event is not drop]
+            if _try(ledger, rest):
+                took.extend(rest)
+                break
+    return took
 
 
 def _serial_stories(events: Sequence[Event]) -> list[list[Event]]:

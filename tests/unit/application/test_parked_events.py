@@ -118,3 +118,20 @@ def test_a_story_cured_together_is_not_held_back_by_another_serial_still_waiting
     assert list(store.state.parked) == ["x1"]
     assert set(store.state.processed) == {e.event_id for e in STORY}
     assert fold(store.state.transactions) == replay(STORY).balances
+
+
+TWO_SERIALS = [  # SN-2 arrives on its own receipt; J ships both after SN-1 came back
+    received("r1", 0, "S", 1, unit_cost=5, serials=("SN-1",)),
+    received("r2", 0.5, "S", 1, unit_cost=6, serials=("SN-2",)),
+    shipped("x", 1, "S", 1, serials=("SN-1",)),
+    returned("b", 2, "S", 1, original="x", serials=("SN-1",)),
+    shipped("j", 3, "S", 2, serials=("SN-1", "SN-2")),
+]
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(5))))
+def test_cures_cascade_through_stories_in_every_arrival_order(order: tuple[int, ...]) -> None:
+    store = MemoryLedgerStore()
+    _run(store, [[TWO_SERIALS[i]] for i in order])
+    assert store.state.parked == {}
+    assert fold(store.state.transactions) == replay(TWO_SERIALS).balances
