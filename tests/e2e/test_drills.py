@@ -593,9 +593,10 @@ async def test_out_of_order_cross_topic_delivery(
 ) -> None:
     """Each topic delivered whole, one after the other, in reverse contract order (adjustments,
     jobs, shipping, sales, purchasing: every shipment before its order, every receipt after
-    the stock it brought was sold); the next topic is published only once the group committed
-    the previous one. Order within a topic (per key) is kept, as Kafka does. The books equal
-    the pure core's on the simulator's order (and on this one: a precondition checked first).
+    the stock it brought was sold; a serial shipped before its receipt is dead-lettered and
+    parked, then cured); the next topic is published only once the group committed the
+    previous one. Order within a topic (per key) is kept, as Kafka does. The books equal the
+    pure core's on the simulator's order (and on this one: a precondition checked first).
     """
     started = time.monotonic()
     topics = topics_for(topic)
@@ -620,11 +621,13 @@ async def test_out_of_order_cross_topic_delivery(
         await settle(dsn, stream, 60)
     finally:
         await service.stop()
+    c = await counts(dsn)
     row = DrillRow(
         "out-of-order cross-topic: topics in reverse",
         len(stream.messages),
         f"{late_by_business_time(delivered)} records late by business time "
-        f"(simulator order: {late_by_business_time(stream.messages)}), purchasing last",
+        f"(simulator order: {late_by_business_time(stream.messages)}), purchasing last; "
+        f"{c.letters_all - c.letters} parked, then cured",
     )
     row.seconds = time.monotonic() - started
     await verify(kafka_bootstrap, drill_db, topics, stream, row)
