@@ -24,6 +24,7 @@ from datetime import datetime
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
 from inventory_ledger.application.cost_tracking import CostSession, CostTracker, serial_keys
 from inventory_ledger.application.dead_letter import DeadLetter, MessageSource
+from inventory_ledger.application.event_codec import encode_event
 from inventory_ledger.application.ports import (
     Claim,
     LedgerStore,
@@ -44,8 +45,12 @@ __all__ = ["BatchResult", "Inbound", "Rejection", "apply_batch", "fingerprint"]
 
 
 def fingerprint(event: Event) -> bytes:
-    """A digest of the event's full content: equal for a redelivery, different for a reuse."""
-    return hashlib.sha256(repr(event).encode()).digest()
+    """A digest of the event's full content: equal for a redelivery, different for a reuse.
+
+    Over the canonical encoding (not ``repr``: a time zone parsed as ``TzInfo(0)`` and one
+    read back as ``timezone.utc`` are the same value with different reprs).
+    """
+    return hashlib.sha256(encode_event(event).encode()).digest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,8 @@ import orjson
 
 from inventory_ledger.adapters.postgres import queries
 from inventory_ledger.adapters.postgres.connection import Connection
-from inventory_ledger.adapters.postgres.event_codec import decode_event, encode_event
 from inventory_ledger.application.cost_tracking import CostWrite, serial_keys
+from inventory_ledger.application.event_codec import decode_event, encode_event
 from inventory_ledger.application.ports import RetryableConflictError
 from inventory_ledger.domain.events import Event
 

@@ -1,7 +1,10 @@
-"""Domain events ↔ compact JSON, for the cost log (``cost_events``) and parked events.
+"""Domain events ↔ compact, canonical JSON: the cost log, parked events and fingerprints.
 
 The cost side keeps the accepted events so a process can rebuild its cost books from the
-database (see ``application.cost_tracking``). The encoding walks the event dataclasses by
+database (see ``cost_tracking``), and the unit of work fingerprints an event by this text
+(``apply_batch.fingerprint``): it depends on the values only, not on which ``tzinfo`` object
+or parser produced them, so an event read back from the database fingerprints as it did
+when it arrived. The encoding walks the event dataclasses by
 their type hints: ``Decimal`` as a string (exact), ``datetime`` as ISO 8601 with its offset,
 enums by value, ``ItemKey`` as ``[lic, location]``, tuples as lists; a field left at ``None``
 is omitted. Decoding is the inverse, so ``decode(encode(e)) == e``.
