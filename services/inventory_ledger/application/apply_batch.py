@@ -154,6 +154,7 @@ async def _apply(
     cost = None if costs is None else await costs.begin(uow.cost)  # the first lock taken
     fresh = await _skip_processed(uow, batch, work)
     ledger = _Posting(uow, work, cost)
+    ledger.digests.update((item.event.event_id, digest) for item, digest in fresh)
     await ledger.lock([item.event for item, _ in fresh])
     parked: list[tuple[Inbound, str]] = []
     for item, _digest in fresh:
@@ -192,6 +193,8 @@ class _Posting:
         self.changed: dict[DocumentKey, DocumentState] = {}
         self.claims: list[Claim] = []
         self.serial_events: list[Event] = []
+        self.digests: dict[str, bytes] = {}
+        """Fingerprints already computed (of the batch's fresh events)."""
         """Applied events that name serials (only they can cure a parked event)."""
 
     async def lock(self, events: Sequence[Event]) -> None:
@@ -226,7 +229,12 @@ class _Posting:
             if self.cost is not None and serial_keys(event):
                 self.serial_events.append(event)
             self.claims.append(
-                Claim(event.event_id, event.event_type, fingerprint(event), event.occurred_at)
+                Claim(
+                    event.event_id,
+                    event.event_type,
+                    self.digests.get(event.event_id) or fingerprint(event),
+                    event.occurred_at,
+                )
             )
 
 
