@@ -1,7 +1,7 @@
 """The ledger store on PostgreSQL: one unit of work = one transaction on a pooled connection.
 
-Every statement is set-based (``unnest`` arrays; ``COPY`` for transactions and claims): a batch
-costs a fixed number of round trips, not one per row. Lock order is the caller's sorted order.
+Every statement is set-based (``unnest`` arrays, ``COPY`` for transactions): a batch costs a
+fixed number of round trips, not one per row. Lock order is the caller's sorted order.
 """
 
 from __future__ import annotations
@@ -144,10 +144,12 @@ class PostgresUnitOfWork:
         if not claims:
             return
         try:
-            await self._conn.copy_records_to_table(
-                "processed_events",
-                columns=queries.PROCESSED_EVENT_COLUMNS,
-                records=[(c.event_id, c.event_type, c.fingerprint, c.occurred_at) for c in claims],
+            await self._conn.execute(
+                queries.CLAIM_EVENTS,
+                [c.event_id for c in claims],
+                [c.event_type for c in claims],
+                [c.fingerprint for c in claims],
+                [c.occurred_at for c in claims],
             )
         except asyncpg.UniqueViolationError as exc:
             msg = f"an event was processed concurrently; redo the batch ({exc.detail})"
