@@ -11,9 +11,25 @@ from __future__ import annotations
 from decimal import Context, Decimal
 from typing import Annotated, Any, Final
 
-from pydantic import AfterValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    WrapValidator,
+)
+from pydantic_core import PydanticCustomError
 
-__all__ = ["DECIMAL_PLACES", "MAX_DIGITS", "CostShare", "Money", "Qty", "SignedQty"]
+__all__ = [
+    "DECIMAL_PLACES",
+    "FROM_FLOAT_READER",
+    "MAX_DIGITS",
+    "CostShare",
+    "Money",
+    "Qty",
+    "SignedQty",
+]
 
 DECIMAL_PLACES: Final = 6
 """Most digits after the decimal point of any amount."""
@@ -33,6 +49,22 @@ def _canonical(value: Decimal) -> Decimal:
     if normal.as_tuple().exponent > 0:  # type: ignore[operator]  # finite: an int
         normal = normal.quantize(Decimal(1), context=_CONTEXT)
     return normal
+
+
+FROM_FLOAT_READER: Final = object()
+"""Validation context: the JSON was read by a reader that makes floats of JSON numbers.
+
+orjson reads ``0.1`` as a float and 20-digit integers as floats; an amount must never pass
+through a float, so with this context an amount that arrives as a float is refused (the
+message is then read again by the exact reader, see ``inventory_contracts.parse``).
+"""
+
+
+def _amount(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Decimal:
+    """The decimal's own checks (``handler``), then :func:`_canonical`."""
+    if type(value) is float and info.context is FROM_FLOAT_READER:
+        raise PydanticCustomError("inexact_float", "an amount read as a float")
+    return _canonical(handler(value))
 
 
 def _plain(value: Decimal) -> str:
@@ -61,7 +93,7 @@ _OUT_SCHEMA: Final = WithJsonSchema(
 _Decimal = Annotated[
     Decimal,
     Field(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, allow_inf_nan=False),
-    AfterValidator(_canonical),
+    WrapValidator(_amount),
     PlainSerializer(_plain, return_type=str, when_used="json"),
     _OUT_SCHEMA,
 ]
