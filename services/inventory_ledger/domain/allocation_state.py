@@ -8,7 +8,7 @@ Rows are merged per (step, usage, lot), so the same steps always give the same r
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -98,29 +98,41 @@ class AllocationState:
 
     def use(self, usage: Usage) -> None:
         """A usage happened: draw what the lots can give now, keep the rest pending."""
-        self.pending[usage.usage_id] = usage.qty
+        usage_id = usage.usage_id
+        self.pending[usage_id] = usage.qty
         if usage.serials:
-            self.pending_serials[usage.usage_id] = list(usage.serials)
-        self._serve(usage.usage_id, None)
-        self.end_step(usage.at)
+            self.pending_serials[usage_id] = list(usage.serials)
+        self._serve(usage_id, None)
+        if self._rows:
+            self.end_step(usage.at)
 
     def fill_pending(self, lots: set[str], at: Moment) -> None:
         """Pending usages, oldest first, draw from ``lots`` (which just gained quantity)."""
         if self.pending:
-            for usage_id in sorted(self.pending, key=lambda u: self.usages[u].at):
+            usages = self.usages
+            for usage_id in sorted(self.pending, key=lambda u: usages[u].at.key):
                 self._serve(usage_id, lots)
         self.end_step(at)
 
     def end_step(self, at: Moment) -> None:
         """Turn what the step drew into allocation rows (one per usage and lot)."""
-        if not self._rows:
+        rows = self._rows
+        if not rows:
             return
-        drawn = self._rows.items()
-        for (usage_id, lot), (qty, serials) in sorted(drawn) if len(drawn) > 1 else list(drawn):
-            row = Allocation(at, usage_id, lot, qty, tuple(serials))
-            self.allocations.append(row)
-            self.hold((at, usage_id, lot), qty, serials)
-        self._rows.clear()
+        drawn = sorted(rows.items()) if len(rows) > 1 else list(rows.items())
+        append, pieces, usage_pieces = self.allocations.append, self.pieces, self.usage_pieces
+        for (usage_id, lot), (qty, serials) in drawn:
+            append(Allocation(at, usage_id, lot, qty, tuple(serials)))
+            piece = (at, usage_id, lot)
+            pieces[piece] = qty  # as hold() does, inlined: one row per usage and lot drawn
+            if serials:
+                self.piece_serials[piece] = list(serials)
+            held = usage_pieces.get(usage_id)
+            if held is None:
+                usage_pieces[usage_id] = {piece}
+            else:
+                held.add(piece)
+        rows.clear()
 
     def newest_first(self, pieces: Iterable[Piece]) -> list[Piece]:
         """``pieces`` most recently allocated first: later step first; within one step, the
@@ -132,48 +144,58 @@ class AllocationState:
         return sorted(ordered, key=lambda p: (p[0], self.usages[p[1]].at), reverse=True)
 
     def _serve(self, usage_id: str, lots: set[str] | None) -> None:
-        usage = self.usages[usage_id]
-        for serial in list(self.pending_serials.get(usage_id, ())):
-            lot = self.holders.get(serial)
-            if lot is not None and (lots is None or lot in lots) and self.free.get(lot, ZERO):
-                self.pending_serials[usage_id].remove(serial)
-                del self.holders[serial]
-                self._take(usage_id, lot, Decimal(1), serial)
+        free = self.free
+        waiting = self.pending_serials.get(usage_id)
+        if waiting:
+            for serial in list(waiting):
+                lot = self.holders.get(serial)
+                if lot is not None and (lots is None or lot in lots) and free.get(lot, ZERO):
+                    self.pending_serials[usage_id].remove(serial)
+                    del self.holders[serial]
+                    self._take(usage_id, lot, Decimal(1), serial)
         generic = self.pending.get(usage_id, ZERO) - len(self.pending_serials.get(usage_id, ()))
-        for lot in self._candidates(usage, lots):
-            if generic <= ZERO:
-                break
-            take = min(generic, self.free[lot])
-            self._take(usage_id, lot, take, None)
-            generic -= take
-
-    def _candidates(self, usage: Usage, lots: set[str] | None) -> Iterator[str]:
-        """The open lots ``usage`` may draw from, in method order (lazily: most usages
-        stop at the first lot or two)."""
+        if generic <= ZERO:
+            return
+        # the open lots it may draw from, in method order (most usages stop at the first)
         if lots is not None:
-            found = sorted((*self.first[lot].key, lot) for lot in lots if self.free.get(lot, ZERO))
+            found = sorted((*self.first[lot].key, lot) for lot in lots if free.get(lot, ZERO))
         else:
             if self._open is None:
-                self._open = sorted((*self.first[lot].key, lot) for lot in self.free)
-            found = list(self._open)
+                self._open = sorted((*self.first[lot].key, lot) for lot in free)
+            found = self._open[:]  # _take drops used-up lots from _open
         if self.method is CostingMethod.LIFO:
             found.reverse()
-        mfr_lot = usage.mfr_lot
-        for *_, lot in found:
-            if mfr_lot is None or self.mfr.get(lot) == mfr_lot:
-                yield lot
+        mfr_lot = self.usages[usage_id].mfr_lot
+        mfr = self.mfr
+        for entry in found:
+            lot = entry[3]
+            if mfr_lot is not None and mfr.get(lot) != mfr_lot:
+                continue
+            take = min(generic, free[lot])
+            self._take(usage_id, lot, take, None)
+            generic -= take
+            if generic <= ZERO:
+                break
 
     def _take(self, usage_id: str, lot: str, qty: Decimal, serial: str | None) -> None:
-        self.free[lot] -= qty
-        if self.free[lot] <= ZERO:
-            del self.free[lot]
+        free = self.free
+        left_free = free[lot] - qty
+        if left_free <= ZERO:
+            del free[lot]
             if self._open is not None:
                 del self._open[bisect_left(self._open, (*self.first[lot].key, lot))]
-        left = self.pending[usage_id] - qty
-        if left > ZERO:
-            self.pending[usage_id] = left
         else:
-            del self.pending[usage_id]
+            free[lot] = left_free
+        pending = self.pending
+        left = pending[usage_id] - qty
+        if left > ZERO:
+            pending[usage_id] = left
+        else:
+            del pending[usage_id]
             self.pending_serials.pop(usage_id, None)
-        had, serials = self._rows.get((usage_id, lot), (ZERO, []))
-        self._rows[usage_id, lot] = (had + qty, [*serials, *([serial] if serial else [])])
+        key = (usage_id, lot)
+        row = self._rows.get(key)
+        if row is None:
+            self._rows[key] = (ZERO + qty, [serial] if serial else [])
+        else:
+            self._rows[key] = (row[0] + qty, [*row[1], serial] if serial else [*row[1]])

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from .item import ZERO
 
-__all__ = ["CogsCause", "CogsEntry", "Valuation", "accumulate", "journal"]
+__all__ = ["CogsCause", "CogsEntry", "Valuation", "accumulate", "journal", "journal_entries"]
 
 Valuation = Mapping[tuple[str, str], tuple[Decimal, Decimal]]
 """(usage id, lot id) → (net allocated qty, lot unit cost)."""
@@ -46,21 +46,35 @@ class CogsEntry:
     occurred_at: datetime
 
 
+_REVALUATION, _ALLOCATION = CogsCause.REVALUATION, CogsCause.ALLOCATION
+
+
 def journal(
     before: Valuation, after: Valuation, event_id: str, occurred_at: datetime
 ) -> Iterator[CogsEntry]:
     """The entries that take the COGS of every (usage, lot) from ``before`` to ``after``."""
+    yield from journal_entries(before, after, event_id, occurred_at)
+
+
+def journal_entries(
+    before: Valuation, after: Valuation, event_id: str, occurred_at: datetime
+) -> list[CogsEntry]:
+    """:func:`journal` as a list."""
     keys = before.keys() | after.keys()
+    entries: list[CogsEntry] = []
     for key in sorted(keys) if len(keys) > 1 else keys:
         # a pair that appears or vanishes keeps its one known cost: a pure allocation move
-        known = after.get(key) or before[key]
-        old_qty, old_cost = before.get(key, (ZERO, known[1]))
-        new_qty, new_cost = after.get(key, (ZERO, known[1]))
+        new, old = after.get(key), before.get(key)
+        known = new or before[key]
+        old_qty, old_cost = (ZERO, known[1]) if old is None else old
+        new_qty, new_cost = (ZERO, known[1]) if new is None else new
         revalued = old_qty * (new_cost - old_cost)
         moved = (new_qty - old_qty) * new_cost
-        for amount, cause in ((revalued, CogsCause.REVALUATION), (moved, CogsCause.ALLOCATION)):
-            if amount != ZERO:
-                yield CogsEntry(key[0], key[1], amount, cause, event_id, occurred_at)
+        if revalued != ZERO:
+            entries.append(CogsEntry(key[0], key[1], revalued, _REVALUATION, event_id, occurred_at))
+        if moved != ZERO:
+            entries.append(CogsEntry(key[0], key[1], moved, _ALLOCATION, event_id, occurred_at))
+    return entries
 
 
 def accumulate(posted: dict[tuple[str, str], Decimal], entries: Iterable[CogsEntry]) -> None:

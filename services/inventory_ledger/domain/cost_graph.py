@@ -15,12 +15,11 @@ a tainted lot (see ``costing``) falls back to evaluating everything, as the refe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from .cogs import CogsEntry, accumulate, journal
+from .cogs import CogsEntry, accumulate, journal_entries
 from .cost_index import ROLLED, CostIndex
 from .costing import CostCycleError, CostInputs, CostRun, LotCost, leaf_cost
 from .events import PurchaseOpened
@@ -34,6 +33,8 @@ __all__ = ["CostGraph"]
 _DERIVED = ROLLED | {LotKind.RETURN}
 
 Pair = tuple[str, str]
+
+_NO_NET: dict[str, Decimal] = {}
 
 
 @dataclass(slots=True)
@@ -105,12 +106,21 @@ class CostGraph:
 
     def set_net(self, usage_id: str, net: dict[str, Decimal]) -> None:
         """A usage's rows changed: its net allocation (lot -> qty) is now ``net``."""
-        old = self.net.pop(usage_id, {})
-        self._usages.setdefault(usage_id, set()).update(old)
-        for lot in old.keys() - net.keys():
-            self.users[lot].discard(usage_id)
+        old = self.net.pop(usage_id, None)
+        marked = self._usages.get(usage_id)
+        if marked is None:
+            marked = self._usages[usage_id] = set()
+        users = self.users
+        if old:
+            marked.update(old)
+            for lot in old.keys() - net.keys():
+                users[lot].discard(usage_id)
         for lot in net:
-            self.users.setdefault(lot, set()).add(usage_id)
+            lot_users = users.get(lot)
+            if lot_users is None:
+                users[lot] = {usage_id}
+            else:
+                lot_users.add(usage_id)
         if net:
             self.net[usage_id] = net
 
@@ -143,24 +153,27 @@ class CostGraph:
     ) -> tuple[dict[str, LotCost], list[CogsEntry]]:
         """Re-cost what the marks reach; the lots re-costed and the COGS journal entries."""
         start: list[str] = []
-        for lid in self._lots:
-            lot = self.lots[lid]
-            if lot.kind in _DERIVED or self.costs.get(lid) != leaf_cost(
-                lot, self.index, self._estimated
-            ):
-                start.append(lid)
+        if self._lots:
+            lots, costs, index, estimated = self.lots, self.costs, self.index, self._estimated
+            for lid in self._lots:
+                lot = lots[lid]
+                if lot.kind in _DERIVED or costs.get(lid) != leaf_cost(lot, index, estimated):
+                    start.append(lid)
         stale, usages = self._closure(start)
-        try:
-            fresh = self._recost(stale) if stale else {}
-        except CostCycleError:
-            self.full_runs += 1
-            run = CostRun(self._inputs, self.index)
-            fresh = {lid: run.lot(lid) for lid in sorted(self.lots)}
-            self.tainted = run.tainted
-            usages = set(self.usages)
-        revalued = {lid: c for lid, c in fresh.items() if self.costs.get(lid) != c}
-        self.costs.update(fresh)
-        entries = self._revalue(usages, event_id, occurred_at)
+        revalued: dict[str, LotCost] = {}
+        if stale:
+            try:
+                fresh = self._recost(stale)
+            except CostCycleError:
+                self.full_runs += 1
+                run = CostRun(self._inputs, self.index)
+                fresh = {lid: run.lot(lid) for lid in sorted(self.lots)}
+                self.tainted = run.tainted
+                usages = set(self.usages)
+            costs = self.costs
+            revalued = {lid: c for lid, c in fresh.items() if costs.get(lid) != c}
+            costs.update(fresh)
+        entries = self._revalue(usages, event_id, occurred_at) if usages else []
         self._lots.clear()
         self._docs.clear()
         self._usages.clear()
@@ -172,11 +185,15 @@ class CostGraph:
         run = CostRun(self._inputs, self.index, known=self.costs, stale=stale, tainted=self.tainted)
         return {lid: run.lot(lid) for lid in sorted(stale)}
 
-    def _closure(self, start: Iterable[str]) -> tuple[set[str], set[str]]:
+    def _closure(self, start: list[str]) -> tuple[set[str], set[str]]:
         rolled = self.index.rolled
         if not start and not self._docs:  # usages only (a shipment): no lot reads them?
             usages = set(self._usages)
-            if not any(self.usages[uid].document in rolled for uid in usages):
+            known = self.usages
+            for uid in usages:
+                if known[uid].document in rolled:
+                    break
+            else:
                 return set(), usages
         stale: set[str] = set()
         usages = set()
@@ -201,18 +218,28 @@ class CostGraph:
     def _revalue(self, usages: set[str], event_id: str, occurred_at: datetime) -> list[CogsEntry]:
         before: dict[Pair, tuple[Decimal, Decimal]] = {}
         after: dict[Pair, tuple[Decimal, Decimal]] = {}
+        valued, costs, cogs, net_of, held = (
+            self.valued,
+            self.costs,
+            self.cogs,
+            self.net,
+            self._usages,
+        )
         for uid in usages:
-            net = self.net.get(uid, {})
-            self.cogs[uid] = sum(
-                (q * self.costs[lid].unit_cost for lid, q in sorted(net.items())), ZERO
-            )
-            for lid in {*net, *self._usages.get(uid, ())}:
-                if (key := (uid, lid)) in self.valued:
-                    before[key] = self.valued.pop(key)
-                if net.get(lid, ZERO) != ZERO:
-                    after[key] = self.valued[key] = (net[lid], self.costs[lid].unit_cost)
-        entries = list(journal(before, after, event_id, occurred_at))
-        accumulate(self.posted, entries)
+            net = net_of.get(uid, _NO_NET)
+            total = ZERO
+            for lid, q in sorted(net.items()) if len(net) > 1 else net.items():
+                total = total + q * costs[lid].unit_cost  # as sum(..., ZERO) adds, in lot order
+            cogs[uid] = total
+            for lid in {*net, *held.get(uid, ())}:
+                if (key := (uid, lid)) in valued:
+                    before[key] = valued.pop(key)
+                qty = net.get(lid, ZERO)
+                if qty != ZERO:
+                    after[key] = valued[key] = (qty, costs[lid].unit_cost)
+        entries = journal_entries(before, after, event_id, occurred_at)
+        if entries:
+            accumulate(self.posted, entries)
         return entries
 
     def _rebill(self, keys: set[str]) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from .allocation import CostingMethod
 from .cost_books import CostBooks, CostChanges
-from .cost_facts import ItemFacts
+from .cost_facts import CostFacts, ItemFacts
 from .cost_graph import CostGraph
 from .cost_translation import facts_of
 from .costing import LotCost
@@ -41,6 +41,11 @@ __all__ = ["CostLedger"]
 
 _NONE: Mapping[Any, Any] = MappingProxyType({})
 _UNCOSTED = LotCost(ZERO, CostStatus.ESTIMATED)
+
+
+def _by_item(pair: tuple[ItemKey, ItemFacts]) -> tuple[str, str]:
+    """Items in :class:`ItemKey` order (lic, location), as plain tuples."""
+    return (pair[0].lic, pair[0].location)
 
 
 @dataclass(slots=True)
@@ -68,23 +73,47 @@ class CostLedger:
         ``validated``: the caller ran ``validation.validate`` on it already (the quantity
         posting does, just before the cost side), so it is not run twice.
         """
-        if event.event_id in self.processed or event.event_id in self.rejected:
-            return CostChanges(event.event_id)
+        event_id = event.event_id
+        if event_id in self.processed or event_id in self.rejected:
+            return CostChanges(event_id)
         if not validated:
             validate(event)
         facts = facts_of(event)
-        if not (facts.items or facts.estimates or facts.bill or facts.close):
-            self.processed.add(event.event_id)  # orders, PO closes: nothing to cost
-            return CostChanges(event.event_id)
-        touched = sorted(facts.items.items()) if len(facts.items) > 1 else facts.items.items()
+        items = facts.items
+        if not (items or facts.estimates or facts.bill or facts.close):
+            self.processed.add(event_id)  # orders, PO closes: nothing to cost
+            return CostChanges(event_id)
+        touched = sorted(items.items(), key=_by_item) if len(items) > 1 else items.items()
         for item, item_facts in touched:
-            self._check(item, item_facts, serials=not serials_checked)
+            if item_facts.returns or item_facts.serial_moves:  # else no rule to break
+                self._check(item, item_facts, serials=not serials_checked)
         reallocated: dict[ItemKey, Moment] = {}
         graph = self.graph
         for item, item_facts in touched:
             since = self._record(item, item_facts)
             if since is not None:
                 reallocated[item] = since
+        if facts.estimates or facts.bill is not None or facts.close is not None:
+            self._mark_inputs(facts)
+        revalued, entries = graph.settle(event_id, event.occurred_at)
+        if revalued:
+            self.dirty_lots.update(revalued)
+            users = graph.users
+            for lot_id in revalued:
+                self.dirty_usages.update(users.get(lot_id, ()))
+        if entries:
+            self.dirty_usages.update([entry.usage_id for entry in entries])
+        self.processed.add(event_id)
+        return CostChanges(
+            event_id,
+            MappingProxyType(reallocated) if reallocated else _NONE,
+            MappingProxyType(revalued) if revalued else _NONE,
+            tuple(entries),
+        )
+
+    def _mark_inputs(self, facts: CostFacts) -> None:
+        """The event's cross-item cost inputs: PO line estimates, a bill, a job close."""
+        graph = self.graph
         for key, value in facts.estimates.items():
             graph.estimate(key, facts.at, value)
         if facts.bill is not None:
@@ -92,39 +121,37 @@ class CostLedger:
         if facts.close is not None:
             document, extra = facts.close
             graph.close(document, facts.at, extra)
-        revalued, entries = graph.settle(event.event_id, event.occurred_at)
-        self.dirty_lots.update(revalued)
-        for lot_id in revalued:
-            self.dirty_usages.update(graph.users.get(lot_id, ()))
-        self.dirty_usages.update(entry.usage_id for entry in entries)
-        self.processed.add(event.event_id)
-        return CostChanges(
-            event.event_id,
-            MappingProxyType(reallocated) if reallocated else _NONE,
-            MappingProxyType(revalued) if revalued else _NONE,
-            tuple(entries),
-        )
 
     def _record(self, item: ItemKey, item_facts: ItemFacts) -> Moment | None:
         """Record one item's facts and mark what changed, in the graph and for the store."""
         graph = self.graph
         ledger = self.items.get(item) or self._open(item)
         change = ledger.record(item_facts)
-        lot_ids = [lot.lot_id for lot in item_facts.lots]
-        for lot_id in dict.fromkeys(lot_ids) if len(lot_ids) > 1 else lot_ids:
-            graph.add_lot(ledger.lots[lot_id])
-        self.dirty_lots.update(lot_ids)
+        dirty_lots, dirty_usages = self.dirty_lots, self.dirty_usages
+        if item_facts.lots:
+            lot_ids = [lot.lot_id for lot in item_facts.lots]
+            for lot_id in dict.fromkeys(lot_ids) if len(lot_ids) > 1 else lot_ids:
+                graph.add_lot(ledger.lots[lot_id])
+            dirty_lots.update(lot_ids)
         for usage in item_facts.usages:
             graph.add_usage(usage)
-            self.dirty_usages.add(usage.usage_id)
-        for usage_id in sorted(change.usages):
-            self.dirty_lots.update(graph.net.get(usage_id, ()))
-            graph.set_net(usage_id, ledger.net(usage_id))
-            self.dirty_lots.update(graph.net.get(usage_id, ()))
-        self.dirty_usages.update(change.usages)
-        for lot_id in sorted(change.restocked):
-            graph.set_restocked(lot_id, ledger.restocked[lot_id])
-        self.dirty_lots.update(change.restocked)
+            dirty_usages.add(usage.usage_id)
+        changed = change.usages
+        if changed:
+            net_of = graph.net
+            for usage_id in sorted(changed) if len(changed) > 1 else changed:
+                old = net_of.get(usage_id)
+                if old:
+                    dirty_lots.update(old)
+                net = ledger.net(usage_id)
+                graph.set_net(usage_id, net)
+                if net:
+                    dirty_lots.update(net)
+            dirty_usages.update(changed)
+        if change.restocked:
+            for lot_id in sorted(change.restocked):
+                graph.set_restocked(lot_id, ledger.restocked[lot_id])
+            dirty_lots.update(change.restocked)
         return change.since
 
     def take_dirty(self) -> tuple[frozenset[str], frozenset[str]]:
@@ -219,7 +246,7 @@ class CostLedger:
     def _check(self, item: ItemKey, facts: ItemFacts, *, serials: bool = True) -> None:
         """The serial and mfr-lot rules (only lines with serials, and returns, can break them)."""
         if not facts.returns and not facts.serial_moves:
-            return  # no serials, no return: no rule to break
+            return  # no serials, no return: no rule to break (apply checks this first)
         ledger = self.items.get(item)
         lines = [(u.qty, u.serials, u.mfr_lot, False) for u in facts.usages if u.serials]
         lines += [(s.qty, s.serials, None, False) for s in facts.supplies if s.serials]

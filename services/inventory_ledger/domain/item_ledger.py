@@ -30,7 +30,7 @@ from .item import ZERO, ItemKey
 from .item_book import ItemBook, merge_lot
 from .lot import Lot
 from .moment import Moment
-from .reallocation import Allocated, resume
+from .reallocation import Allocated, resume, run_sorted
 from .serials import SerialMove
 from .usage import Usage
 
@@ -55,8 +55,7 @@ def _step_key(step: Step) -> tuple[datetime, str, str, str]:
     return (*step.at.key, type(step).__name__)
 
 
-def _gb_key(row: GiveBack) -> tuple[Moment, str, str, Decimal]:
-    return (row.at, row.usage_id or "", row.lot_id or "", row.qty)
+_NO_STEP = Reallocation(None)
 
 
 @dataclass(slots=True)
@@ -91,45 +90,74 @@ class ItemLedger:
 
     def record(self, facts: ItemFacts) -> Reallocation:
         """Add one event's facts and re-allocate from the earliest step they add."""
-        for lot in facts.lots:
-            self.lots[lot.lot_id] = merge_lot(self.lots.get(lot.lot_id), lot)
-            self.mfr[lot.lot_id] = lot.mfr_lot
-            self.has_mfr_lots = self.has_mfr_lots or lot.mfr_lot is not None
-        for usage in facts.usages:
-            if usage.usage_id not in self.usages:
-                self.documents.setdefault(usage.document, []).append(usage.usage_id)
-            self.usages[usage.usage_id] = usage
-        for move in facts.serial_moves:
-            insort(self.serial_moves.setdefault(move.serial, []), move)
-        new: list[Step] = [*facts.supplies, *facts.usages, *facts.returns]
-        if not new:
-            return Reallocation(None)
-        keyed = sorted(((_step_key(step), step) for step in new), key=itemgetter(0))
+        self._merge(facts)
+        supplies, used, returns = facts.supplies, facts.usages, facts.returns
+        count = len(supplies) + len(used) + len(returns)
+        if not count:
+            return _NO_STEP
+        if count == 1:
+            step = (supplies or used or returns)[0]
+            keyed = [(_step_key(step), step)]
+        else:
+            new: list[Step] = [*supplies, *used, *returns]
+            keyed = sorted(((_step_key(step), step) for step in new), key=itemgetter(0))
         since, earliest = keyed[0][1].at, (*keyed[0][0][:3], "")
-        start = len(self.steps)
-        if start and earliest <= self.keys[-1]:
-            start = bisect_left(self.keys, earliest)
-        old_tail = self.steps[start:]
+        keys, steps = self.keys, self.steps
+        if not keys or keys[-1] < earliest:  # after every step: the append-only fast path
+            for key, step in keyed:
+                keys.append(key)
+                steps.append(step)
+            self.state.allocations.clear()
+            self.state.givebacks.clear()
+            added = run_sorted(self.state, [step for _, step in keyed])
+            self._keep(added)
+            return self._changed(since, added, ((), ()))
+        start = bisect_left(keys, earliest)
+        old_tail = steps[start:]
         for key, step in keyed:
-            if not self.keys or self.keys[-1] < key:
-                self.keys.append(key)
-                self.steps.append(step)
+            if keys[-1] < key:
+                keys.append(key)
+                steps.append(step)
             else:
-                at = bisect_left(self.keys, key)
-                self.keys.insert(at, key)
-                self.steps.insert(at, step)
-        removed = self._cut(since) if old_tail else ((), ())
-        if old_tail:
-            self._rewind(since, old_tail, removed)
+                at = bisect_left(keys, key)
+                keys.insert(at, key)
+                steps.insert(at, step)
+        removed = self._cut(since)
+        self._rewind(since, old_tail, removed)
         self.state.allocations.clear()
         self.state.givebacks.clear()
-        added = resume(self.state, self.steps[start:])
+        added = resume(self.state, steps[start:])
         self._keep(added)
+        return self._changed(since, added, removed)
+
+    def _merge(self, facts: ItemFacts) -> None:
+        """Merge the event's lots, usages and serial moves into the item's facts."""
+        if facts.lots:
+            lots, mfr = self.lots, self.mfr
+            for lot in facts.lots:
+                lots[lot.lot_id] = merge_lot(lots.get(lot.lot_id), lot)
+                mfr[lot.lot_id] = lot.mfr_lot
+                self.has_mfr_lots = self.has_mfr_lots or lot.mfr_lot is not None
+        usages = self.usages
+        for usage in facts.usages:
+            if usage.usage_id not in usages:
+                self.documents.setdefault(usage.document, []).append(usage.usage_id)
+            usages[usage.usage_id] = usage
+        for move in facts.serial_moves:
+            insort(self.serial_moves.setdefault(move.serial, []), move)
+
+    @staticmethod
+    def _changed(since: Moment, added: Allocated, removed: Allocated) -> Reallocation:
         givebacks = (*removed[1], *added[1]) if removed[1] else added[1]
         usages = {a.usage_id for a in added[0]}
-        usages.update(a.usage_id for a in removed[0])
-        usages.update(g.usage_id for g in givebacks if g.usage_id is not None)
-        restocked = {g.lot_id for g in givebacks if g.usage_id is None and g.lot_id is not None}
+        if removed[0]:
+            usages.update(a.usage_id for a in removed[0])
+        restocked: set[str] = set()
+        for g in givebacks:
+            if g.usage_id is not None:
+                usages.add(g.usage_id)
+            elif g.lot_id is not None:
+                restocked.add(g.lot_id)
         return Reallocation(since, frozenset(usages), frozenset(restocked))
 
     def net(self, usage_id: str) -> dict[str, Decimal]:
@@ -182,9 +210,14 @@ class ItemLedger:
 
     def _keep(self, added: Allocated) -> None:
         self.allocations.extend(added[0])
-        self.givebacks.extend(sorted(added[1], key=_gb_key))
+        self.givebacks.extend(added[1])  # sorted by resume (_gb_key order)
+        drawn = self.drawn
         for a in added[0]:
-            self.drawn.setdefault(a.usage_id, []).append(a)
+            rows = drawn.get(a.usage_id)
+            if rows is None:
+                drawn[a.usage_id] = [a]
+            else:
+                rows.append(a)
         for g in added[1]:
             if g.usage_id is not None:
                 self.returned.setdefault(g.usage_id, []).append(g)

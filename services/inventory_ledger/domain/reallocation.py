@@ -30,6 +30,7 @@ reads only the tail; the incremental fold (``item_ledger``) does that.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from decimal import Decimal
 
 from .allocation import Allocation, CostingMethod, GiveBack, ReturnLine, Step, Supply
@@ -39,7 +40,7 @@ from .moment import Moment
 from .returns import give_back
 from .usage import Usage
 
-__all__ = ["Allocated", "allocate", "resume", "state_at", "unreturned"]
+__all__ = ["Allocated", "allocate", "resume", "run_sorted", "state_at", "unreturned"]
 
 Allocated = tuple[tuple[Allocation, ...], tuple[GiveBack, ...]]
 """An item's allocation rows and give-back rows, each sorted."""
@@ -81,20 +82,41 @@ def resume(state: AllocationState, steps: Iterable[Step]) -> Allocated:
     """
     todo = list(steps)
     if len(todo) > 1:
-        todo.sort(key=lambda s: (s.at, type(s).__name__))
-    for step in todo:
-        match step:
-            case Supply():
-                state.supply(step)
-            case Usage():
-                state.use(step)
-            case ReturnLine():
-                give_back(state, step)
+        todo.sort(key=_step_order)
+    return run_sorted(state, todo)
+
+
+def run_sorted(state: AllocationState, steps: Iterable[Step]) -> Allocated:
+    """:func:`resume` for ``steps`` already in (moment, step type) order."""
+    for step in steps:
+        if isinstance(step, Usage):
+            state.use(step)
+        elif isinstance(step, Supply):
+            state.supply(step)
+        elif isinstance(step, ReturnLine):
+            give_back(state, step)
     allocations, givebacks = state.allocations, state.givebacks
     return (
-        tuple(sorted(allocations) if len(allocations) > 1 else allocations),
-        tuple(sorted(givebacks, key=_gb_key) if len(givebacks) > 1 else givebacks),
+        tuple(sorted(allocations, key=_row_order) if len(allocations) > 1 else allocations),
+        tuple(sorted(givebacks, key=_gb_order) if len(givebacks) > 1 else givebacks),
     )
+
+
+def _step_order(step: Step) -> tuple[tuple[datetime, str, str], str]:
+    """(moment, step type): the order steps run in (plain tuples: compared in C)."""
+    return (step.at.key, type(step).__name__)
+
+
+def _row_order(
+    row: Allocation,
+) -> tuple[tuple[datetime, str, str], str, str, Decimal, tuple[str, ...]]:
+    """The order of :class:`Allocation` rows (its field order), as plain tuples."""
+    return (row.at.key, row.usage_id, row.lot_id, row.qty, row.serials)
+
+
+def _gb_order(row: GiveBack) -> tuple[tuple[datetime, str, str], str, str, Decimal]:
+    """The order of give-back rows (see :func:`_gb_key`), as plain tuples."""
+    return (row.at.key, row.usage_id or "", row.lot_id or "", row.qty)
 
 
 def state_at(  # noqa: PLR0917 - the state's inputs, as allocate takes them
