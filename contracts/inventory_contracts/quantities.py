@@ -44,10 +44,10 @@ _FRACTION: Final = rf"(\.[0-9]{{1,{DECIMAL_PLACES}}})?"
 def _canonical(value: Decimal) -> Decimal:
     """Drop trailing zeros and exponents so equal amounts serialize equally (no ``-0``)."""
     if value.is_zero():
-        return Decimal(0)
+        return _ZERO
     normal = value.normalize(_CONTEXT)
-    if normal.as_tuple().exponent > 0:  # type: ignore[operator]  # finite: an int
-        normal = normal.quantize(Decimal(1), context=_CONTEXT)
+    if normal.adjusted() >= 0 and normal == normal.to_integral_value():  # 1E+2 → 100
+        return normal.quantize(_ONE, context=_CONTEXT)
     return normal
 
 
@@ -59,12 +59,34 @@ through a float, so with this context an amount that arrives as a float is refus
 message is then read again by the exact reader, see ``inventory_contracts.parse``).
 """
 
+_ZERO: Final = Decimal(0)
+_ONE: Final = Decimal(1)
+_SPELLINGS: dict[str | int, Decimal] = {}
+"""Amounts already validated, by their exact JSON spelling (``"2.50"``, ``3``): the result."""
+_SPELLINGS_MAX: Final = 4096
+_SPELLING_MAX_CHARS: Final = 48
+
 
 def _amount(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Decimal:
-    """The decimal's own checks (``handler``), then :func:`_canonical`."""
-    if type(value) is float and info.context is FROM_FLOAT_READER:
+    """The decimal's own checks (``handler``) then :func:`_canonical`, remembered per spelling.
+
+    The same string or integer always validates to the same amount (in lax mode, as every
+    contract model validates), so a valid one is looked up instead of parsed and checked again;
+    failures are not remembered: they raise each time.
+    """
+    kind = type(value)
+    if kind is str or kind is int:
+        known = _SPELLINGS.get(value)
+        if known is not None:
+            return known
+    elif kind is float and info.context is FROM_FLOAT_READER:
         raise PydanticCustomError("inexact_float", "an amount read as a float")
-    return _canonical(handler(value))
+    amount = _canonical(handler(value))
+    if (kind is str and len(value) <= _SPELLING_MAX_CHARS) or kind is int:
+        if len(_SPELLINGS) >= _SPELLINGS_MAX:
+            _SPELLINGS.clear()
+        _SPELLINGS[value] = amount
+    return amount
 
 
 def _plain(value: Decimal) -> str:

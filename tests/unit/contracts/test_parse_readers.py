@@ -27,6 +27,7 @@ from inventory_contracts import (
     quantities,
 )
 from inventory_contracts import parse as parse_module
+from inventory_contracts.envelope import ContractModel
 from inventory_contracts.inbound import INBOUND_EVENTS
 from tests.unit.contracts.support import Example, encode, example_of
 
@@ -211,6 +212,69 @@ def test_a_plain_message_is_read_by_orjson(
     assert parse_event(encode(example("shipment.received"))).event_type == "shipment.received"
 
 
+def test_remembered_amounts_are_the_ones_computed_afresh(example: Example) -> None:
+    document = example("order.opened")
+    line = document["data"]["lines"][0]
+    spellings = ["2.50", "2.5", " 4 ", "1E+2", "100", "0.000001", 7, "000123.450000"]
+    document["data"]["lines"] = [
+        {**line, "line_id": str(n), "qty": qty} for n, qty in enumerate(spellings)
+    ]
+    quantities._SPELLINGS.clear()
+
+    cold = parse_event(encode(document))
+    warm = parse_event(encode(document))
+
+    assert cold == warm
+    assert cold.model_dump_json() == warm.model_dump_json()
+    assert [str(x.qty) for x in warm.data.lines] == [  # type: ignore[union-attr]
+        "2.5", "2.5", "4", "100", "100", "0.000001", "7", "123.45",
+    ]  # fmt: skip
+
+
+_ODD_TEXT = st.from_regex(r"\A\s*-?[0-9.eE+_]{0,12}\s*\Z", fullmatch=True)
+
+
+@given(st.one_of(_NUMBER, _NUMBER.map(json.dumps), _ODD_TEXT.map(json.dumps)))
+def test_any_spelling_validates_the_same_remembered_or_not(spelling: str) -> None:
+    raw = _with_literal("purchase_order.opened", "data.lines.0.est_unit_cost", spelling)
+    quantities._SPELLINGS.clear()
+
+    cold = _same(raw)
+    warm = _same(raw)
+
+    assert cold == warm
+
+
+@pytest.mark.parametrize(
+    ("qty", "message"),
+    [("0.0000001", "must have at most 6 decimal places"), ("0", "must be positive")],
+)
+def test_an_invalid_amount_is_refused_every_time(qty: str, message: str, example: Example) -> None:
+    document = example("order.opened")
+    document["data"]["lines"][0]["qty"] = qty
+
+    for _ in range(2):
+        with pytest.raises(ContractError) as caught:
+            parse_event(encode(document))
+        assert caught.value.message == f"data.lines[0].qty: {message}"
+
+
+def test_the_memory_of_spellings_is_bounded(example: Example) -> None:
+    document = example("order.opened")
+    line = document["data"]["lines"][0]
+    long_spelling = " " * 60 + "3"
+    for start in range(0, quantities._SPELLINGS_MAX + 1000, 500):
+        document["data"]["lines"] = [
+            {**line, "line_id": str(n), "qty": f"{start + n}.5"} for n in range(500)
+        ]
+        parse_event(encode(document))
+        assert len(quantities._SPELLINGS) <= quantities._SPELLINGS_MAX
+    document["data"]["lines"] = [{**line, "qty": long_spelling}]
+
+    assert parse_event(encode(document)).data.lines[0].qty == 3  # type: ignore[union-attr]
+    assert long_spelling not in quantities._SPELLINGS
+
+
 def _float_targets(model: type[BaseModel], document: dict[str, Any], path: str) -> list[str]:
     """Every field of ``model`` (and of its nested models present in ``document``)."""
     paths = []
@@ -247,3 +311,14 @@ def test_no_field_the_contract_reads_takes_a_float_from_orjson(event_type: str) 
             node[last] = number
             with pytest.raises(ValidationError):
                 model.model_validate(document, context=quantities.FROM_FLOAT_READER)
+
+
+def test_no_contract_model_validates_amounts_strictly() -> None:
+    """Remembered spellings hold for lax validation only (a strict one refuses ``"2.5"``)."""
+    models = list(_all_models(ContractModel))
+    assert len(models) > 30
+    assert [m.__name__ for m in models if m.model_config.get("strict")] == []
+
+
+def _all_models(cls: type[BaseModel]) -> list[type[BaseModel]]:
+    return [cls, *(m for sub in cls.__subclasses__() for m in _all_models(sub))]
