@@ -8,7 +8,7 @@ the wire (the parser dispatches on them and the JSON Schema lists them as requir
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -66,12 +66,15 @@ def rule_error(path: str, message: str) -> PydanticCustomError:
     return PydanticCustomError("contract_rule", "{path}: {rule}", {"path": path, "rule": message})
 
 
-def unique_ids(field: str, *groups: tuple[str, Iterable[BaseModel]]) -> None:
+def unique_ids(field: str, *groups: tuple[str, Sequence[BaseModel]]) -> None:
     """Raise on the first ``field`` value that repeats across ``(list name, lines)`` groups.
 
     Line ids identify a line within its document (a later ``changed`` event or a receipt refers
     to them), so they must be unique across every line list of the document.
     """
+    values = [getattr(line, field) for _, lines in groups for line in lines]
+    if len(set(values)) == len(values):
+        return  # the usual case, decided without naming every line
     seen: dict[object, str] = {}
     for name, lines in groups:
         for index, line in enumerate(lines):

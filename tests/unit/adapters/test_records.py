@@ -193,3 +193,14 @@ def test_bad_records_never_stop_the_good_ones_around_them() -> None:
         (3, "not_utf8"),
         (5, "not_json"),
     ]
+
+
+def test_headers_are_kept_as_tuples_and_none_are_an_empty_tuple() -> None:
+    with_headers = _record(json.dumps(_order()).encode(), offset=0)
+    without = ConsumerRecord(**{**with_headers.__dict__, "offset": 1, "headers": []})
+    bad = ConsumerRecord(**{**with_headers.__dict__, "offset": 2, "headers": [], "value": b"{"})
+
+    inbound, letters = split_records([with_headers, without, bad])
+
+    assert [i.headers for i in inbound] == [(("trace", b"t-1"),), ()]
+    assert [d.headers for d in letters] == [()]

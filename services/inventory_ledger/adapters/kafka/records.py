@@ -44,7 +44,8 @@ def split_records(records: Sequence[KafkaRecord]) -> tuple[list[Inbound], list[D
     for record in records:
         source = MessageSource(record.topic, record.partition, record.offset)
         value = record.value or b""
-        headers: Headers = tuple((k, v) for k, v in record.headers)
+        raw_headers = record.headers
+        headers: Headers = tuple((k, v) for k, v in raw_headers) if raw_headers else ()
         try:
             event = to_domain(parse_event(value))
         except ContractError as exc:
