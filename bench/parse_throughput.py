@@ -167,13 +167,13 @@ def _report(results: dict[str, dict[str, Any]]) -> None:
     names = list(results)
     header = f"{'measure':<15}" + "".join(f"{n:>12}" for n in names)
     if len(names) == 2:
-        header += f"{'ratio':>10}"
+        header += f"{'this/base':>11}"
     print(header)
     for measure in _MEASURES:
         figures = [results[n]["us_per_record"][measure] for n in names]
         row = f"{measure:<15}" + "".join(f"{f:>12.1f}" for f in figures)
         if len(names) == 2:
-            row += f"{figures[1] / figures[0]:>9.2f}x"
+            row += f"{figures[1] / figures[0]:>10.2f}x"
         print(row)
     for name, result in results.items():
         print(f"  {name}: {', '.join(result['code'])}")
