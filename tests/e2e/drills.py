@@ -738,6 +738,8 @@ class Tally:
     records: int = 0
     applied: int = 0
     duplicates: int = 0
+    rejected: int = 0
+    """Events a batch dead-lettered (a curable one is parked too, and may be applied later)."""
 
     def __call__(
         self,
@@ -750,6 +752,7 @@ class Tally:
         self.records += len(inbound) + len(letters)
         self.applied += len(result.applied)
         self.duplicates += len(result.duplicates)
+        self.rejected += len(result.rejected)
 
 
 # --- the service as a subprocess ------------------------------------------------------------
