@@ -184,7 +184,8 @@ class CostTracker:
             if not events:
                 raise RuntimeError(f"cost log ends at {self.position}, its head says {head}")
             for event in events:
-                self.ledger.apply(event)
+                # accepted once (some only together with others): replayed as they are
+                self.ledger.apply(event, serials_checked=True, validated=True)
             self.position += len(events)
         self.ledger.take_dirty()  # rows of caught-up events were written by their batch
         return CostSession(self, log, head)

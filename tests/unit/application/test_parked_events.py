@@ -135,3 +135,13 @@ def test_cures_cascade_through_stories_in_every_arrival_order(order: tuple[int, 
     _run(store, [[TWO_SERIALS[i]] for i in order])
     assert store.state.parked == {}
     assert fold(store.state.transactions) == replay(TWO_SERIALS).balances
+
+
+def test_a_restart_rebuilds_books_that_hold_a_story_cured_together() -> None:
+    """The log holds s1 and b1 applied together; replayed one by one they must not be refused."""
+    store = MemoryLedgerStore()
+    _run(store, [[STORY[0]], [STORY[3]], [STORY[1]], [STORY[2]]])  # r1 | s2 | s1 | b1
+    assert store.state.parked == {}
+    late = received("r9", 5, "S", 1, unit_cost=7, serials=("SN-9",))
+    (result,) = _run(store, [[late]])  # a fresh tracker: catches up from the log first
+    assert result.applied == ("r9",)
