@@ -203,13 +203,13 @@ class CostSession:
 
     def apply(self, event: Event) -> None:
         """Apply ``event`` to the books; a business-rule violation raises, changing nothing."""
-        changes = self.tracker.ledger.apply(event)
+        changes = self.tracker.ledger.apply(event, validated=True)  # post() validated it
         self.events.append(event)
         self.cogs.extend(changes.cogs)
 
     def apply_together(self, events: Sequence[Event]) -> None:
         """Apply events whose serial stories only hold together (or raise, changing nothing)."""
-        changes = self.tracker.ledger.apply_together(events)
+        changes = self.tracker.ledger.apply_together(events, validated=True)
         self.events.extend(sorted(events, key=lambda e: (e.occurred_at, e.event_id)))
         for change in changes:
             self.cogs.extend(change.cogs)
