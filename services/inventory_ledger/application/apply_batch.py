@@ -375,7 +375,10 @@ async def _balance_changes(
     """One change per item whose balances moved, versioned under the item's row lock."""
     moves: dict[ItemKey, _ItemMoves] = {}
     for txn in transactions:  # one pass: deltas per bucket, latest cause, causes in order
-        moves.setdefault(txn.item, _ItemMoves(txn.occurred_at)).add(txn)
+        moved = moves.get(txn.item)
+        if moved is None:
+            moved = moves[txn.item] = _ItemMoves(txn.occurred_at)
+        moved.add(txn)
     items = sorted(moves)
     current = await uow.lock_items(items)
     changes = []
@@ -398,13 +401,16 @@ async def _balance_changes(
     return changes
 
 
+_BUCKETS = tuple(bucket.value for bucket in Bucket)
+
+
 class _ItemMoves:
     """What one batch's transactions did to one item (bucket deltas, causes, latest time)."""
 
     __slots__ = ("causes", "delta", "latest")
 
     def __init__(self, first: datetime) -> None:
-        self.delta = {bucket.value: ZERO for bucket in Bucket}
+        self.delta = dict.fromkeys(_BUCKETS, ZERO)
         self.causes: dict[str, None] = {}
         self.latest = first
 
