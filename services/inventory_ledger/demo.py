@@ -175,11 +175,18 @@ async def _report(settings: Settings, console: Console) -> bool:
         f"{stats.outbox_published} balance_changed events published to "
         f"{settings.topic_balance_changed}"
     )
+    standing = {reason: n for reason, (n, _) in letters.items() if n}
+    cured = {reason: done for reason, (_, done) in letters.items() if done}
     console.print(
         "dead letters: "
-        + (", ".join(f"{reason}={n}" for reason, n in letters.items()) or "none")
+        + (", ".join(f"{reason}={n}" for reason, n in standing.items()) or "none")
         + f" (on {settings.topic_dead_letter})"
     )
+    if cured:
+        console.print(
+            "cured since (serials that arrived before their receipt or shipment: parked, then "
+            "applied): " + ", ".join(f"{reason}={n}" for reason, n in cured.items())
+        )
     verdict = "[green]OK[/]" if report.ok else f"[red]{len(report.mismatches)} MISMATCHES[/]"
     console.print(
         f"[bold]reconciliation[/]: {verdict} — {report.items_checked} items, "

@@ -84,9 +84,10 @@ async def ledger_counts(conn: Connection) -> LedgerCounts:
     return LedgerCounts(**dict(row))
 
 
-async def dead_letter_counts(conn: Connection) -> dict[str, int]:
-    """Dead letters per reason."""
-    return {r["reason"]: r["n"] for r in await conn.fetch(queries.DEAD_LETTER_COUNTS)}
+async def dead_letter_counts(conn: Connection) -> dict[str, tuple[int, int]]:
+    """Dead letters per reason: (standing, replayed or cured since)."""
+    rows = await conn.fetch(queries.DEAD_LETTER_COUNTS)
+    return {r["reason"]: (r["n"], r["replayed"]) for r in rows}
 
 
 async def outbox_backlog(conn: Connection) -> int:

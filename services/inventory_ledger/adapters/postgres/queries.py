@@ -186,9 +186,12 @@ SELECT (SELECT count(*) FROM processed_events) AS processed,
        (SELECT count(*) FROM outbox WHERE published_at IS NOT NULL) AS outbox_published,
        (SELECT count(*) FROM outbox WHERE published_at IS NULL) AS outbox_pending,
        (SELECT count(*) FROM dead_letters WHERE published_at IS NULL) AS dead_letters_pending"""
-DEAD_LETTER_COUNTS = (
-    "SELECT reason, count(*) AS n FROM dead_letters GROUP BY reason ORDER BY reason"
-)
+# Standing letters per reason, and how many of each were replayed or cured since (a parked
+# serial event applied once its story held).
+DEAD_LETTER_COUNTS = """
+SELECT reason, count(*) FILTER (WHERE replayed_at IS NULL) AS n,
+       count(*) FILTER (WHERE replayed_at IS NOT NULL) AS replayed
+FROM dead_letters GROUP BY reason ORDER BY reason"""
 RECONCILE_BALANCES = """
 WITH sums AS (
     SELECT location, lic,
