@@ -24,24 +24,14 @@ from tests.infra import drop_database, unique_name, with_database
 from tests.unit.domain.cost.streams import streams
 from tests.unit.domain.cost.support import (
     D,
-    bill,
-    po_opened,
     received,
-    returned,
     shipped,
 )
+from tests.unit.domain.cost.test_aace_flow import FLOW, LOT, SALE
 
 pytestmark = pytest.mark.integration
 
-LOT = "purchase_order:PO-1/L1:main/A"
-SALE = "shipment:S-e3/1"
-AACE = [
-    po_opened("e1", 0, "PO-1", ("L1", "A", 10, "5.00")),
-    received("e2", 1, "A", 10, po=("PO-1", "L1")),
-    shipped("e3", 2, "A", 4),
-    bill("e4", 3, "PO-1", ("L1", 10, "6.00"), freight="5.00"),
-    returned("e5", 4, "A", 1, original="e3"),
-]
+AACE = FLOW  # the hand-worked flow of the pure tests, now through Postgres
 
 
 @pytest.fixture
