@@ -20,6 +20,18 @@ from .usage import Usage
 
 __all__ = ["AllocationState", "Piece"]
 
+_FIFO, _LIFO = CostingMethod.FIFO, CostingMethod.LIFO
+
+
+def _moment_key(at: Moment) -> tuple[datetime, str, str]:
+    return (at.at, at.event_id, at.seq)  # Moment.key, without the property call
+
+
+def _place(first: Moment, lot: str) -> tuple[datetime, str, str, str]:
+    """A lot's place in FIFO order: (its first availability's key, its id)."""
+    return (first.at, first.event_id, first.seq, lot)
+
+
 Piece = tuple[Moment, str, str]
 """(step moment, usage id, lot id): one allocation row's identity."""
 
@@ -90,7 +102,8 @@ class AllocationState:
         had = self.free.get(lot, ZERO)
         self.free[lot] = had + qty
         if had <= ZERO and self._open is not None:
-            insort(self._open, (*self.first[lot].key, lot))
+            at = self.first[lot]
+            insort(self._open, (at.at, at.event_id, at.seq, lot))
 
     def reorder(self) -> None:
         """``free`` or ``first`` were changed directly: rebuild the lot order when needed."""
@@ -110,7 +123,7 @@ class AllocationState:
         """Pending usages, oldest first, draw from ``lots`` (which just gained quantity)."""
         if self.pending:
             usages = self.usages
-            for usage_id in sorted(self.pending, key=lambda u: usages[u].at.key):
+            for usage_id in sorted(self.pending, key=lambda u: _moment_key(usages[u].at)):
                 self._serve(usage_id, lots)
         self.end_step(at)
 
@@ -139,43 +152,67 @@ class AllocationState:
         reverse of the order the step drew in (later usage, then later lot in method order).
         """
         ordered = sorted(pieces, key=lambda p: (self.first[p[2]], p[2]))
-        if self.method is CostingMethod.FIFO:
+        if self.method is _FIFO:
             ordered.reverse()
         return sorted(ordered, key=lambda p: (p[0], self.usages[p[1]].at), reverse=True)
 
-    def _serve(self, usage_id: str, lots: set[str] | None) -> None:
+    def _serve(self, usage_id: str, lots: set[str] | None) -> None:  # noqa: PLR0912 - hot, _take inlined
         free = self.free
-        waiting = self.pending_serials.get(usage_id)
-        if waiting:
-            for serial in list(waiting):
-                lot = self.holders.get(serial)
-                if lot is not None and (lots is None or lot in lots) and free.get(lot, ZERO):
-                    self.pending_serials[usage_id].remove(serial)
-                    del self.holders[serial]
-                    self._take(usage_id, lot, Decimal(1), serial)
+        if self.pending_serials.get(usage_id):
+            self._serve_serials(usage_id, lots)
         generic = self.pending.get(usage_id, ZERO) - len(self.pending_serials.get(usage_id, ()))
         if generic <= ZERO:
             return
         # the open lots it may draw from, in method order (most usages stop at the first)
         if lots is not None:
-            found = sorted((*self.first[lot].key, lot) for lot in lots if free.get(lot, ZERO))
+            first = self.first
+            found = sorted(_place(first[lot], lot) for lot in lots if free.get(lot, ZERO))
         else:
             if self._open is None:
-                self._open = sorted((*self.first[lot].key, lot) for lot in free)
+                first = self.first
+                self._open = sorted(_place(first[lot], lot) for lot in free)
             found = self._open[:]  # _take drops used-up lots from _open
-        if self.method is CostingMethod.LIFO:
+        if self.method is _LIFO:
             found.reverse()
         mfr_lot = self.usages[usage_id].mfr_lot
-        mfr = self.mfr
+        mfr, pending, rows = self.mfr, self.pending, self._rows
         for entry in found:
             lot = entry[3]
             if mfr_lot is not None and mfr.get(lot) != mfr_lot:
                 continue
-            take = min(generic, free[lot])
-            self._take(usage_id, lot, take, None)
+            have = free[lot]
+            take = have if have < generic else generic  # min(generic, have), exactly
+            # _take(usage_id, lot, take, None), inlined
+            rest = have - take
+            if rest <= ZERO:
+                del free[lot]
+                if self._open is not None:
+                    del self._open[bisect_left(self._open, _place(self.first[lot], lot))]
+            else:
+                free[lot] = rest
+            left = pending[usage_id] - take
+            if left > ZERO:
+                pending[usage_id] = left
+            else:
+                del pending[usage_id]
+                self.pending_serials.pop(usage_id, None)
+            row = rows.get((usage_id, lot))
+            if row is None:
+                rows[usage_id, lot] = (ZERO + take, [])
+            else:
+                rows[usage_id, lot] = (row[0] + take, [*row[1]])
             generic -= take
             if generic <= ZERO:
                 break
+
+    def _serve_serials(self, usage_id: str, lots: set[str] | None) -> None:
+        free = self.free
+        for serial in list(self.pending_serials[usage_id]):
+            lot = self.holders.get(serial)
+            if lot is not None and (lots is None or lot in lots) and free.get(lot, ZERO):
+                self.pending_serials[usage_id].remove(serial)
+                del self.holders[serial]
+                self._take(usage_id, lot, Decimal(1), serial)
 
     def _take(self, usage_id: str, lot: str, qty: Decimal, serial: str | None) -> None:
         free = self.free
@@ -183,7 +220,7 @@ class AllocationState:
         if left_free <= ZERO:
             del free[lot]
             if self._open is not None:
-                del self._open[bisect_left(self._open, (*self.first[lot].key, lot))]
+                del self._open[bisect_left(self._open, _place(self.first[lot], lot))]
         else:
             free[lot] = left_free
         pending = self.pending

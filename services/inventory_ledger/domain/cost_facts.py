@@ -9,7 +9,7 @@ document line. Inside one event consumed lines come before produced lines (``seq
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
@@ -22,6 +22,8 @@ from .serials import SerialMove, SerialMoveKind
 from .usage import Usage, UsageKind
 
 __all__ = ["CostFacts", "GoodsLine", "ItemFacts", "moves"]
+
+_OUT, _RECEIPT = SerialMoveKind.OUT, SerialMoveKind.RECEIPT
 
 
 class GoodsLine(Protocol):
@@ -39,18 +41,32 @@ class GoodsLine(Protocol):
     def serials(self) -> tuple[str, ...]: ...
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class ItemFacts:
     """The facts of one event about one item."""
 
-    lots: list[Lot] = field(default_factory=list)
-    supplies: list[Supply] = field(default_factory=list)
-    usages: list[Usage] = field(default_factory=list)
-    returns: list[ReturnLine] = field(default_factory=list)
-    serial_moves: list[SerialMove] = field(default_factory=list)
+    lots: list[Lot]
+    supplies: list[Supply]
+    usages: list[Usage]
+    returns: list[ReturnLine]
+    serial_moves: list[SerialMove]
+
+    def __init__(  # as the dataclass's own, with literal lists (one is made per event)
+        self,
+        lots: list[Lot] | None = None,
+        supplies: list[Supply] | None = None,
+        usages: list[Usage] | None = None,
+        returns: list[ReturnLine] | None = None,
+        serial_moves: list[SerialMove] | None = None,
+    ) -> None:
+        self.lots = [] if lots is None else lots
+        self.supplies = [] if supplies is None else supplies
+        self.usages = [] if usages is None else usages
+        self.returns = [] if returns is None else returns
+        self.serial_moves = [] if serial_moves is None else serial_moves
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class CostFacts:
     """The facts of one event (at ``at``): per item, plus the cross-item cost inputs.
 
@@ -59,10 +75,24 @@ class CostFacts:
     """
 
     at: Moment
-    items: dict[ItemKey, ItemFacts] = field(default_factory=dict)
-    estimates: dict[str, Decimal] = field(default_factory=dict)
-    bill: PurchaseOpened | None = None
-    close: tuple[str, Decimal] | None = None
+    items: dict[ItemKey, ItemFacts]
+    estimates: dict[str, Decimal]
+    bill: PurchaseOpened | None
+    close: tuple[str, Decimal] | None
+
+    def __init__(  # as the dataclass's own, with literal dicts (one is made per event)
+        self,
+        at: Moment,
+        items: dict[ItemKey, ItemFacts] | None = None,
+        estimates: dict[str, Decimal] | None = None,
+        bill: PurchaseOpened | None = None,
+        close: tuple[str, Decimal] | None = None,
+    ) -> None:
+        self.at = at
+        self.items = {} if items is None else items
+        self.estimates = {} if estimates is None else estimates
+        self.bill = bill
+        self.close = close
 
     def of(self, item: ItemKey) -> ItemFacts:
         """The facts about ``item`` (created empty on first use)."""
@@ -77,15 +107,19 @@ class CostFacts:
 
     def used(self, *, kind: UsageKind, doc: str, line: str, goods: GoodsLine) -> None:
         """Goods left stock on ``doc`` line ``line``: a usage (and serials out)."""
-        at = self.line_at(f"0:{goods.line_id}")
+        event = self.at
+        at = Moment(event.at, event.event_id, f"0:{goods.line_id}")  # line_at, inlined
+        item_key = goods.item
         usage = Usage(
-            f"{doc}/{line}", kind, goods.item, doc, line, goods.qty, at, goods.mfr_lot,
+            f"{doc}/{line}", kind, item_key, doc, line, goods.qty, at, goods.mfr_lot,
             goods.serials,
         )  # fmt: skip
-        item = self.of(goods.item)
+        item = self.items.get(item_key)  # of(), inlined
+        if item is None:
+            item = self.items[item_key] = ItemFacts()
         item.usages.append(usage)
         if goods.serials:
-            item.serial_moves += moves(goods.serials, at, SerialMoveKind.OUT)
+            item.serial_moves += moves(goods.serials, at, _OUT)
 
     def made(
         self,
@@ -100,16 +134,21 @@ class CostFacts:
 
         ``costs`` is (unit cost stated by the line, division cost share).
         """
-        at = self.line_at(f"1:{goods.line_id}")
-        lid = lot_id(doc, line, goods.item, goods.mfr_lot)
-        item = self.of(goods.item)
+        event = self.at
+        at = Moment(event.at, event.event_id, f"1:{goods.line_id}")  # line_at, inlined
+        item_key = goods.item
+        lid = lot_id(doc, line, item_key, goods.mfr_lot)
+        item = self.items.get(item_key)  # of(), inlined
+        if item is None:
+            item = self.items[item_key] = ItemFacts()
         given_cost, share = costs
+        qty = goods.qty
         item.lots.append(
-            Lot(lid, kind, goods.item, doc, line, goods.mfr_lot, goods.qty, at, given_cost, share)
+            Lot(lid, kind, item_key, doc, line, goods.mfr_lot, qty, at, given_cost, share)
         )
-        item.supplies.append(Supply(at, lid, goods.qty, goods.serials))
+        item.supplies.append(Supply(at, lid, qty, goods.serials))
         if goods.serials:
-            item.serial_moves += moves(goods.serials, at, SerialMoveKind.RECEIPT)
+            item.serial_moves += moves(goods.serials, at, _RECEIPT)
 
 
 def moves(serials: tuple[str, ...], at: Moment, kind: SerialMoveKind) -> list[SerialMove]:

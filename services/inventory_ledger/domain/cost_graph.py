@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from .cogs import CogsEntry, accumulate, journal_entries
 from .cost_index import ROLLED, CostIndex
-from .costing import CostCycleError, CostInputs, CostRun, LotCost, leaf_cost
+from .costing import CostCycleError, CostInputs, CostRun, LotCost, leaf_changed
 from .events import PurchaseOpened
 from .item import ZERO
 from .lot import Lot, LotKind
@@ -99,10 +99,12 @@ class CostGraph:
 
     def add_usage(self, usage: Usage) -> None:
         """A new usage (its COGS starts at zero)."""
-        if usage.usage_id not in self.usages:
+        usage_id = usage.usage_id
+        if usage_id not in self.usages:
             self.index.add_usage(usage)
-            self._usages.setdefault(usage.usage_id, set())
-        self.usages[usage.usage_id] = usage
+            if usage_id not in self._usages:
+                self._usages[usage_id] = set()
+        self.usages[usage_id] = usage
 
     def set_net(self, usage_id: str, net: dict[str, Decimal]) -> None:
         """A usage's rows changed: its net allocation (lot -> qty) is now ``net``."""
@@ -157,9 +159,12 @@ class CostGraph:
             lots, costs, index, estimated = self.lots, self.costs, self.index, self._estimated
             for lid in self._lots:
                 lot = lots[lid]
-                if lot.kind in _DERIVED or costs.get(lid) != leaf_cost(lot, index, estimated):
+                if lot.kind in _DERIVED or leaf_changed(lot, index, estimated, costs.get(lid)):
                     start.append(lid)
-        stale, usages = self._closure(start)
+        if start or self._docs or self._reads_usages():
+            stale, usages = self._closure(start)
+        else:  # usages only (a shipment), and no lot reads them: nothing to re-cost
+            stale, usages = set(), set(self._usages)
         revalued: dict[str, LotCost] = {}
         if stale:
             try:
@@ -185,16 +190,16 @@ class CostGraph:
         run = CostRun(self._inputs, self.index, known=self.costs, stale=stale, tainted=self.tainted)
         return {lid: run.lot(lid) for lid in sorted(stale)}
 
+    def _reads_usages(self) -> bool:
+        """Whether a lot's cost reads a marked usage (its document rolls its COGS up)."""
+        rolled, known = self.index.rolled, self.usages
+        for uid in self._usages:  # noqa: SIM110 - a loop: no generator per event
+            if known[uid].document in rolled:
+                return True
+        return False
+
     def _closure(self, start: list[str]) -> tuple[set[str], set[str]]:
         rolled = self.index.rolled
-        if not start and not self._docs:  # usages only (a shipment): no lot reads them?
-            usages = set(self._usages)
-            known = self.usages
-            for uid in usages:
-                if known[uid].document in rolled:
-                    break
-            else:
-                return set(), usages
         stale: set[str] = set()
         usages = set()
         lots, docs, queue = list(start), set(self._docs), list(self._usages)

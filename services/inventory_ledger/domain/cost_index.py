@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from .events import PurchaseOpened
 from .item import ZERO, ItemKey
 from .lot import Lot, LotKind
+from .moment import Moment
 from .usage import Usage
 
 __all__ = ["COST_PLACES", "ROLLED", "CostIndex", "po_key", "unit_cost"]
@@ -26,6 +27,8 @@ COST_PLACES = Decimal("0.000001")
 
 ROLLED = frozenset({LotKind.PRODUCTION, LotKind.ASSEMBLY, LotKind.DIVISION})
 """Lot kinds whose cost rolls up from their document's usages."""
+
+_PURCHASE, _RETURN = LotKind.PURCHASE, LotKind.RETURN
 
 Billed = tuple[str, tuple[str, ...], PurchaseOpened]
 """A bill touching a PO line: its event id, the PO line of each of its lines, the bill."""
@@ -39,6 +42,14 @@ Arrival = tuple[datetime, str, str, str]
 """A lot's first arrival (its moment's key) and the lot id."""
 
 
+def _key(at: Moment) -> tuple[datetime, str, str]:
+    return (at.at, at.event_id, at.seq)
+
+
+def _item(item: ItemKey) -> tuple[str, str]:
+    return (item.lic, item.location)
+
+
 def unit_cost(amount: Decimal, qty: Decimal) -> Decimal:
     """``amount ÷ qty`` rounded half-even to :data:`COST_PLACES` (0 for no quantity)."""
     return (amount / qty).quantize(COST_PLACES, ROUND_HALF_EVEN) if qty else ZERO
@@ -46,7 +57,7 @@ def unit_cost(amount: Decimal, qty: Decimal) -> Decimal:
 
 def po_key(lot: Lot) -> str | None:
     """The PO line (``purchase_order:<po>/<line>``) a purchase lot belongs to, if any."""
-    if lot.kind is LotKind.PURCHASE and lot.document.startswith("purchase_order:"):
+    if lot.kind is _PURCHASE and lot.document.startswith("purchase_order:"):
         return f"{lot.document}/{lot.document_line}"
     return None
 
@@ -55,17 +66,18 @@ def po_key(lot: Lot) -> str | None:
 class CostIndex:
     """Lots per document, usages per document, arrivals per item, PO lines and their bills.
 
-    ``arrivals``: per item, sorted (first arrival, lot id) of its non-return lots ("latest
-    unit cost" lookups); ``returns``: the same for its return lots; ``billed``: PO line ->
-    billed unit cost (lines with a bill only).
+    ``arrivals``: per item (as ``(lic, location)``: a plain tuple hashes in C, an
+    :class:`ItemKey` through its dataclass ``__hash__``), sorted (first arrival, lot id) of
+    its non-return lots ("latest unit cost" lookups); ``returns``: the same for its return
+    lots; ``billed``: PO line -> billed unit cost (lines with a bill only).
     """
 
     by_doc: dict[str, list[str]] = field(default_factory=dict)
     rolled: dict[str, list[str]] = field(default_factory=dict)
     """Document -> its production, assembly and division lots (their cost reads its usages)."""
     used_by_doc: dict[str, list[str]] = field(default_factory=dict)
-    arrivals: dict[ItemKey, list[Arrival]] = field(default_factory=dict)
-    returns: dict[ItemKey, list[Arrival]] = field(default_factory=dict)
+    arrivals: dict[tuple[str, str], list[Arrival]] = field(default_factory=dict)
+    returns: dict[tuple[str, str], list[Arrival]] = field(default_factory=dict)
     key_lots: dict[str, list[str]] = field(default_factory=dict)
     key_of: dict[str, str] = field(default_factory=dict)
     """Purchase lot -> its PO line (lots of a PO only)."""
@@ -102,13 +114,13 @@ class CostIndex:
                 self.key_of[lot.lot_id] = key
         if lot.received_at is None or (old is not None and old.received_at == lot.received_at):
             return []
-        places = self.returns if lot.kind is LotKind.RETURN else self.arrivals
-        arrivals = places.setdefault(lot.item, [])
+        places = self.returns if lot.kind is _RETURN else self.arrivals
+        arrivals = places.setdefault(_item(lot.item), [])
         left: list[str] = []
         if old is not None and old.received_at is not None:
             left = self.followers(old)
-            arrivals.remove((*old.received_at.key, lot.lot_id))
-        insort(arrivals, (*lot.received_at.key, lot.lot_id))
+            arrivals.remove((*_key(old.received_at), lot.lot_id))
+        insort(arrivals, (*_key(lot.received_at), lot.lot_id))
         return left
 
     def add_usage(self, usage: Usage) -> None:
@@ -132,27 +144,31 @@ class CostIndex:
 
     def rebill(self, keys: Iterable[str], lots: Mapping[str, Lot]) -> None:
         """Recompute the billed unit cost of the PO lines ``keys``."""
+        received: dict[str, Decimal] = {}  # each PO line's received qty, summed once here
         for key in keys:
             if key in self.key_bills:
-                self.billed[key] = self._billed(key, lots)
+                self.billed[key] = self._billed(key, lots, received)
 
     def latest_before(self, lot: Lot) -> str | None:
         """The item's latest non-return lot that arrived before ``lot`` did."""
-        arrivals = self.arrivals.get(lot.item, [])
+        arrivals = self.arrivals.get(_item(lot.item), [])
         if lot.received_at is None:
             return None
-        before = bisect_left(arrivals, (*lot.received_at.key, ""))
+        at = lot.received_at
+        before = bisect_left(arrivals, (at.at, at.event_id, at.seq, ""))
         return arrivals[before - 1][3] if before else None
 
     def followers(self, lot: Lot) -> list[str]:
         """The return lots whose "latest lot before" is ``lot``'s place or follows it."""
-        returns = self.returns.get(lot.item)
-        if not returns or lot.received_at is None or lot.kind is LotKind.RETURN:
+        item = lot.item
+        returns = self.returns.get((item.lic, item.location))
+        if not returns or lot.received_at is None or lot.kind is _RETURN:
             return []
-        place = lot.received_at.key
+        at = lot.received_at
+        place = (at.at, at.event_id, at.seq)
         if returns[-1][:3] <= place:
             return []  # no return after it: the usual case for a new arrival
-        arrivals = self.arrivals.get(lot.item, [])
+        arrivals = self.arrivals.get((item.lic, item.location), [])
         after = bisect_right(arrivals, (*place, lot.lot_id))
         start = bisect_right(returns, (*place, "\uffff"))
         stop = (
@@ -162,17 +178,25 @@ class CostIndex:
         )
         return [arrival[3] for arrival in returns[start:stop]]
 
-    def _received(self, key: str, lots: Mapping[str, Lot]) -> Decimal:
-        return sum((lots[lid].received for lid in self.key_lots.get(key, ())), ZERO)
+    def _received(self, key: str, lots: Mapping[str, Lot], memo: dict[str, Decimal]) -> Decimal:
+        found = memo.get(key)
+        if found is None:
+            found = ZERO
+            for lid in self.key_lots.get(key, ()):
+                found = found + lots[lid].received  # as sum(..., ZERO) adds, in lot order
+            memo[key] = found
+        return found
 
-    def _billed(self, key: str, lots: Mapping[str, Lot]) -> Decimal:
+    def _billed(self, key: str, lots: Mapping[str, Lot], memo: dict[str, Decimal]) -> Decimal:
         amount, billed_qty = ZERO, ZERO
         for _, keys, bill in self.key_bills[key]:
-            spread = sum((self._received(k, lots) for k in set(keys)), ZERO)
+            spread = ZERO
+            for k in set(keys):
+                spread = spread + self._received(k, lots, memo)
             for line_key, line in zip(keys, bill.lines, strict=True):
                 if line_key == key:
                     amount += line.qty * line.unit_cost
                     billed_qty += line.qty
             if bill.freight and spread:
-                amount += bill.freight * self._received(key, lots) / spread
-        return unit_cost(amount, self._received(key, lots) or billed_qty)
+                amount += bill.freight * self._received(key, lots, memo) / spread
+        return unit_cost(amount, self._received(key, lots, memo) or billed_qty)

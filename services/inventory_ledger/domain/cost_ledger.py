@@ -23,10 +23,11 @@ from types import MappingProxyType
 from typing import Any
 
 from .allocation import CostingMethod
+from .cogs import CogsEntry
 from .cost_books import CostBooks, CostChanges
 from .cost_facts import CostFacts, ItemFacts
 from .cost_graph import CostGraph
-from .cost_translation import facts_of
+from .cost_translation import NOTHING_TO_COST, facts_of
 from .costing import LotCost
 from .events import Event
 from .item import ZERO, ItemKey
@@ -63,6 +64,10 @@ class CostLedger:
     :meth:`take_dirty`; a store rewrites exactly these."""
     dirty_usages: set[str] = field(default_factory=set)
     """Usages whose record (allocation, give-backs, COGS, allocation rows) may have changed."""
+    _ledgers: dict[tuple[str, str], ItemLedger] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """``items`` by (lic, location): a plain tuple hashes in C, an ItemKey in Python."""
 
     def apply(
         self, event: Event, *, serials_checked: bool = False, validated: bool = False
@@ -75,14 +80,17 @@ class CostLedger:
         """
         event_id = event.event_id
         if event_id in self.processed or event_id in self.rejected:
-            return CostChanges(event_id)
+            return CostChanges(event_id, _NONE, _NONE, ())
         if not validated:
             validate(event)
+        if type(event) in NOTHING_TO_COST:
+            self.processed.add(event_id)  # orders, PO closes: nothing to cost
+            return CostChanges(event_id, _NONE, _NONE, ())
         facts = facts_of(event)
         items = facts.items
         if not (items or facts.estimates or facts.bill or facts.close):
-            self.processed.add(event_id)  # orders, PO closes: nothing to cost
-            return CostChanges(event_id)
+            self.processed.add(event_id)  # nothing to cost
+            return CostChanges(event_id, _NONE, _NONE, ())
         touched = sorted(items.items(), key=_by_item) if len(items) > 1 else items.items()
         for item, item_facts in touched:
             if item_facts.returns or item_facts.serial_moves:  # else no rule to break
@@ -96,13 +104,8 @@ class CostLedger:
         if facts.estimates or facts.bill is not None or facts.close is not None:
             self._mark_inputs(facts)
         revalued, entries = graph.settle(event_id, event.occurred_at)
-        if revalued:
-            self.dirty_lots.update(revalued)
-            users = graph.users
-            for lot_id in revalued:
-                self.dirty_usages.update(users.get(lot_id, ()))
-        if entries:
-            self.dirty_usages.update([entry.usage_id for entry in entries])
+        if revalued or entries:
+            self._mark_settled(revalued, entries)
         self.processed.add(event_id)
         return CostChanges(
             event_id,
@@ -110,6 +113,17 @@ class CostLedger:
             MappingProxyType(revalued) if revalued else _NONE,
             tuple(entries),
         )
+
+    def _mark_settled(self, revalued: Mapping[str, LotCost], entries: list[CogsEntry]) -> None:
+        """Re-costed lots and their usages, and usages with journal entries, are dirty."""
+        dirty_usages = self.dirty_usages
+        if revalued:
+            self.dirty_lots.update(revalued)
+            users = self.graph.users
+            for lot_id in revalued:
+                dirty_usages.update(users.get(lot_id, ()))
+        for entry in entries:
+            dirty_usages.add(entry.usage_id)
 
     def _mark_inputs(self, facts: CostFacts) -> None:
         """The event's cross-item cost inputs: PO line estimates, a bill, a job close."""
@@ -125,18 +139,24 @@ class CostLedger:
     def _record(self, item: ItemKey, item_facts: ItemFacts) -> Moment | None:
         """Record one item's facts and mark what changed, in the graph and for the store."""
         graph = self.graph
-        ledger = self.items.get(item) or self._open(item)
-        change = ledger.record(item_facts)
+        ledger = self._ledgers.get((item.lic, item.location))
+        if ledger is None:
+            ledger = self.items.get(item) or self._open(item)
+            self._ledgers[item.lic, item.location] = ledger
+        since, changed, restocked = ledger.apply(item_facts)
         dirty_lots, dirty_usages = self.dirty_lots, self.dirty_usages
-        if item_facts.lots:
+        if len(item_facts.lots) == 1:
+            lot_id = item_facts.lots[0].lot_id
+            graph.add_lot(ledger.lots[lot_id])
+            dirty_lots.add(lot_id)
+        elif item_facts.lots:
             lot_ids = [lot.lot_id for lot in item_facts.lots]
-            for lot_id in dict.fromkeys(lot_ids) if len(lot_ids) > 1 else lot_ids:
+            for lot_id in dict.fromkeys(lot_ids):
                 graph.add_lot(ledger.lots[lot_id])
             dirty_lots.update(lot_ids)
         for usage in item_facts.usages:
             graph.add_usage(usage)
             dirty_usages.add(usage.usage_id)
-        changed = change.usages
         if changed:
             net_of = graph.net
             for usage_id in sorted(changed) if len(changed) > 1 else changed:
@@ -148,11 +168,11 @@ class CostLedger:
                 if net:
                     dirty_lots.update(net)
             dirty_usages.update(changed)
-        if change.restocked:
-            for lot_id in sorted(change.restocked):
+        if restocked:
+            for lot_id in sorted(restocked):
                 graph.set_restocked(lot_id, ledger.restocked[lot_id])
-            dirty_lots.update(change.restocked)
-        return change.since
+            dirty_lots.update(restocked)
+        return since
 
     def take_dirty(self) -> tuple[frozenset[str], frozenset[str]]:
         """The lots and usages marked since the last call (and clear the marks)."""

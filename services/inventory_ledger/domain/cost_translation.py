@@ -41,7 +41,7 @@ from .moment import Moment
 from .serials import SerialMoveKind
 from .usage import UsageKind
 
-__all__ = ["facts_of"]
+__all__ = ["NOTHING_TO_COST", "facts_of"]
 
 _LOT_KIND = {
     AdjustmentKind.INCREASE: LotKind.ADJUSTMENT,
@@ -49,6 +49,8 @@ _LOT_KIND = {
     AdjustmentKind.ASSEMBLY: LotKind.ASSEMBLY,
     AdjustmentKind.DIVISION: LotKind.DIVISION,
 }
+_SHIPMENT, _JOB = UsageKind.SHIPMENT, UsageKind.JOB
+_PURCHASE, _PRODUCTION, _RETURN = LotKind.PURCHASE, LotKind.PRODUCTION, LotKind.RETURN
 _USAGE_KIND = {
     AdjustmentKind.DECREASE: UsageKind.ADJUSTMENT,
     AdjustmentKind.ASSEMBLY: UsageKind.ASSEMBLY,
@@ -56,7 +58,22 @@ _USAGE_KIND = {
 }
 
 
-_ZONES: dict[tuple[type[tzinfo], timedelta], tzinfo] = {}
+NOTHING_TO_COST: frozenset[type[Event]] = frozenset(
+    {
+        PurchaseOrderCancelled,
+        PurchaseOrderClosed,
+        OrderOpened,
+        OrderChanged,
+        OrderCancelled,
+        OrderClosed,
+    }
+)
+"""Event types whose facts are always empty (no lot, usage or cost input): orders, PO closes."""
+
+_ZONES: dict[tuple[type[tzinfo], timedelta], tuple[tzinfo, bool]] = {}
+"""(zone type, fixed offset) -> the shared zone, and whether ``astimezone`` into it keeps a
+datetime's fields (it does for the standard library's and the parser's fixed-offset zones;
+checked once per zone type and offset against ``replace``, which is slower)."""
 
 
 def _shared_zone(at: datetime) -> datetime:
@@ -72,10 +89,30 @@ def _shared_zone(at: datetime) -> datetime:
     if zone is None:
         return at
     offset = zone.utcoffset(None)
-    if offset is None or offset != zone.utcoffset(at):
+    if offset is None or at.fold or offset != zone.utcoffset(at):
         return at
-    shared = _ZONES.setdefault((type(zone), offset), zone)
-    return at if shared is zone else at.replace(tzinfo=shared)
+    found = _ZONES.get((type(zone), offset))
+    if found is None:
+        _ZONES[type(zone), offset] = (zone, False)
+        return at
+    shared, fast = found
+    if shared is zone:
+        return at
+    if fast:
+        return at.astimezone(shared)  # the same offset: the same fields, in the shared zone
+    moved = at.replace(tzinfo=shared)
+    if _same_fields(at.astimezone(shared), moved):
+        _ZONES[type(zone), offset] = (shared, True)
+    return moved
+
+
+def _same_fields(one: datetime, other: datetime) -> bool:
+    return (
+        type(one) is type(other)
+        and one.tzinfo is other.tzinfo
+        and one.fold == other.fold
+        and one.replace(tzinfo=None) == other.replace(tzinfo=None)
+    )
 
 
 def facts_of(event: Event) -> CostFacts:
@@ -96,7 +133,7 @@ def _collect(event: Event, facts: CostFacts) -> None:
         case ShipmentShipped():
             doc = f"shipment:{event.shipment_id}"
             for sl in event.lines:
-                facts.used(kind=UsageKind.SHIPMENT, doc=doc, line=sl.line_id, goods=sl)
+                facts.used(kind=_SHIPMENT, doc=doc, line=sl.line_id, goods=sl)
         case ShipmentReturned():
             _returned(event, facts)
         case JobOpened() | MaterialsConsumed() | OutputCompleted():
@@ -122,7 +159,7 @@ def _planned(event: PurchaseOrderOpened | PurchaseOrderChanged, facts: CostFacts
     doc = f"purchase_order:{event.po_id}"
     for po_line in event.lines:
         lid = lot_id(doc, po_line.line_id, po_line.item)
-        lot = Lot(lid, LotKind.PURCHASE, po_line.item, doc, po_line.line_id)
+        lot = Lot(lid, _PURCHASE, po_line.item, doc, po_line.line_id)
         facts.of(po_line.item).lots.append(lot)
         facts.estimates[f"{doc}/{po_line.line_id}"] = po_line.est_unit_cost
 
@@ -131,11 +168,11 @@ def _received(event: ShipmentReceived, facts: CostFacts) -> None:
     for rl in event.lines:
         if event.po_id is not None and rl.po_line_id is not None:
             doc = f"purchase_order:{event.po_id}"
-            facts.made(kind=LotKind.PURCHASE, doc=doc, line=rl.po_line_id, goods=rl)
+            facts.made(kind=_PURCHASE, doc=doc, line=rl.po_line_id, goods=rl)
         else:
             doc = f"shipment:{event.shipment_id}"
             costs = (rl.unit_cost, None)
-            facts.made(kind=LotKind.PURCHASE, doc=doc, line=rl.line_id, goods=rl, costs=costs)
+            facts.made(kind=_PURCHASE, doc=doc, line=rl.line_id, goods=rl, costs=costs)
 
 
 def _returned(event: ShipmentReturned, facts: CostFacts) -> None:
@@ -147,9 +184,7 @@ def _returned(event: ShipmentReturned, facts: CostFacts) -> None:
         at = facts.line_at(f"1:{ret.line_id}")
         lid = lot_id(doc, ret.line_id, ret.item, ret.mfr_lot)
         item = facts.of(ret.item)
-        item.lots.append(
-            Lot(lid, LotKind.RETURN, ret.item, doc, ret.line_id, ret.mfr_lot, ZERO, at)
-        )
+        item.lots.append(Lot(lid, _RETURN, ret.item, doc, ret.line_id, ret.mfr_lot, ZERO, at))
         item.returns.append(ReturnLine(at, lid, ret.qty, original, ret.mfr_lot, ret.serials))
         item.serial_moves += moves(ret.serials, at, SerialMoveKind.RETURN)
 
@@ -160,12 +195,12 @@ def _job(event: JobOpened | MaterialsConsumed | OutputCompleted, facts: CostFact
         case JobOpened():
             for out in event.outputs:
                 line = f"output:{out.line_id}"
-                lot = Lot(lot_id(doc, line, out.item), LotKind.PRODUCTION, out.item, doc, line)
+                lot = Lot(lot_id(doc, line, out.item), _PRODUCTION, out.item, doc, line)
                 facts.of(out.item).lots.append(lot)
         case MaterialsConsumed():
             for cl in event.lines:
                 line = f"consumed:{event.event_id}/{cl.line_id}"
-                facts.used(kind=UsageKind.JOB, doc=doc, line=line, goods=cl)
+                facts.used(kind=_JOB, doc=doc, line=line, goods=cl)
         case OutputCompleted():
             for co in event.lines:
                 line = (
@@ -173,7 +208,7 @@ def _job(event: JobOpened | MaterialsConsumed | OutputCompleted, facts: CostFact
                     if co.output_line_id is not None
                     else f"completed:{event.event_id}/{co.line_id}"
                 )
-                facts.made(kind=LotKind.PRODUCTION, doc=doc, line=line, goods=co)
+                facts.made(kind=_PRODUCTION, doc=doc, line=line, goods=co)
 
 
 def _adjustment(event: AdjustmentPosted, facts: CostFacts) -> None:

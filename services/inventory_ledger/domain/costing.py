@@ -48,6 +48,7 @@ __all__ = [
     "CostRun",
     "LotCost",
     "evaluate",
+    "leaf_changed",
     "leaf_cost",
     "unit_cost",
 ]
@@ -78,7 +79,11 @@ class CostInputs:
     closes: Mapping[str, Decimal]
 
 
-_UNCOSTED = LotCost(ZERO, CostStatus.ESTIMATED)
+_FINAL, _ESTIMATED = CostStatus.FINAL, CostStatus.ESTIMATED
+_UNCOSTED = LotCost(ZERO, _ESTIMATED)
+_PRODUCTION, _DIVISION = LotKind.PRODUCTION, LotKind.DIVISION
+_RETURN = LotKind.RETURN
+_ROLLED_KINDS = frozenset({LotKind.PRODUCTION, LotKind.ASSEMBLY, LotKind.DIVISION})
 
 
 def leaf_cost(lot: Lot, index: CostIndex, estimates: Mapping[str, Decimal]) -> LotCost:
@@ -86,11 +91,32 @@ def leaf_cost(lot: Lot, index: CostIndex, estimates: Mapping[str, Decimal]) -> L
     if (key := index.key_of.get(lot.lot_id)) is not None:
         billed = index.billed.get(key)
         if billed is not None:
-            return LotCost(billed, CostStatus.FINAL)
-        return LotCost(estimates.get(key, ZERO).quantize(COST_PLACES), CostStatus.ESTIMATED)
+            return LotCost(billed, _FINAL)
+        return LotCost(estimates.get(key, ZERO).quantize(COST_PLACES), _ESTIMATED)
     if lot.given_cost is None:
         return _UNCOSTED
-    return LotCost(lot.given_cost.quantize(COST_PLACES), CostStatus.FINAL)
+    return LotCost(lot.given_cost.quantize(COST_PLACES), _FINAL)
+
+
+def leaf_changed(
+    lot: Lot, index: CostIndex, estimates: Mapping[str, Decimal], known: LotCost | None
+) -> bool:
+    """``known != leaf_cost(lot, index, estimates)``, without building the new cost."""
+    if known is None:
+        return True
+    if (key := index.key_of.get(lot.lot_id)) is not None:
+        billed = index.billed.get(key)
+        if billed is not None:
+            cost, status = billed, _FINAL
+        else:
+            cost, status = estimates.get(key, ZERO).quantize(COST_PLACES), _ESTIMATED
+    elif lot.given_cost is None:
+        cost, status = ZERO, _ESTIMATED
+    else:
+        cost, status = lot.given_cost.quantize(COST_PLACES), _FINAL
+    # as the dataclass's == compares (unit_cost, status) tuples: identity first, then ==
+    same_cost = known.unit_cost is cost or known.unit_cost == cost
+    return not (same_cost and (known.status is status or known.status == status))
 
 
 class CostCycleError(DomainError):
@@ -148,36 +174,38 @@ class CostRun:
 
     def cogs(self, uid: str) -> Decimal:
         """COGS of usage ``uid``: Σ net allocated qty * the lot's unit cost."""
-        net = self.inputs.net.get(uid, {})
-        return sum((q * self.lot(lid).unit_cost for lid, q in sorted(net.items())), ZERO)
+        net = self.inputs.net.get(uid)
+        total = ZERO
+        if net:
+            for lid, q in sorted(net.items()) if len(net) > 1 else net.items():
+                total = total + q * self.lot(lid).unit_cost  # as sum(..., ZERO) adds
+        return total
 
     def _cost(self, lot: Lot) -> LotCost:
-        match lot.kind:
-            case LotKind.PRODUCTION | LotKind.ASSEMBLY | LotKind.DIVISION:
-                return self._rolled(lot)
-            case LotKind.RETURN:
-                latest = self.index.latest_before(lot)
-                return _UNCOSTED if latest is None else self.lot(latest)
-            case _:
-                return leaf_cost(lot, self.index, self.inputs.estimates)
+        kind = lot.kind
+        if kind in _ROLLED_KINDS:
+            return self._rolled(lot)
+        if kind == _RETURN:
+            latest = self.index.latest_before(lot)
+            return _UNCOSTED if latest is None else self.lot(latest)
+        return leaf_cost(lot, self.index, self.inputs.estimates)
 
     def _rolled(self, lot: Lot) -> LotCost:
-        used = self.index.used_by_doc.get(lot.document, [])
-        total = sum((self.cogs(uid) for uid in used), ZERO)
-        closed = lot.document in self.inputs.closes
-        total += self.inputs.closes.get(lot.document, ZERO)
+        document = lot.document
+        total = ZERO
+        for uid in self.index.used_by_doc.get(document, ()):
+            total = total + self.cogs(uid)  # as sum(..., ZERO) adds, in usage-id order
+        closes = self.inputs.closes
+        closed = document in closes
+        total += closes.get(document, ZERO)
         lots = self.inputs.lots
-        outputs = [
-            lots[i] for i in self.index.by_doc.get(lot.document, []) if lots[i].kind is lot.kind
-        ]
-        status = (
-            CostStatus.FINAL
-            if closed or lot.kind is not LotKind.PRODUCTION
-            else (CostStatus.ESTIMATED)
-        )
-        qty = {o.lot_id: self.inputs.qty.get(o.lot_id, ZERO) for o in outputs}
-        shares = [o.cost_share for o in outputs]
-        if lot.kind is LotKind.DIVISION and all(s is not None and s > ZERO for s in shares):
+        outputs = [lots[i] for i in self.index.by_doc.get(document, []) if lots[i].kind is lot.kind]
+        status = _FINAL if closed or lot.kind is not _PRODUCTION else _ESTIMATED
+        quantities = self.inputs.qty
+        qty = {o.lot_id: quantities.get(o.lot_id, ZERO) for o in outputs}
+        if lot.kind is _DIVISION and all(
+            o.cost_share is not None and o.cost_share > ZERO for o in outputs
+        ):
             weight = {o.lot_id: o.cost_share or ZERO for o in outputs}
         else:
             weight = qty

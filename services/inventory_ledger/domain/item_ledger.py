@@ -52,10 +52,16 @@ class Reallocation:
 
 
 def _step_key(step: Step) -> tuple[datetime, str, str, str]:
-    return (*step.at.key, type(step).__name__)
+    at = step.at  # Moment.key's fields, without the property call
+    return (at.at, at.event_id, at.seq, type(step).__name__)
 
 
 _NO_STEP = Reallocation(None)
+
+Change = tuple[Moment | None, set[str], set[str]]
+"""What :meth:`ItemLedger.apply` changed: :class:`Reallocation`'s fields, as a tuple."""
+
+_NO_CHANGE: Change = (None, set(), set())  # never mutated: the fold only reads it
 
 
 @dataclass(slots=True)
@@ -90,28 +96,36 @@ class ItemLedger:
 
     def record(self, facts: ItemFacts) -> Reallocation:
         """Add one event's facts and re-allocate from the earliest step they add."""
+        since, usages, restocked = self.apply(facts)
+        if since is None:
+            return _NO_STEP
+        return Reallocation(since, frozenset(usages), frozenset(restocked))
+
+    def apply(self, facts: ItemFacts) -> Change:
+        """:meth:`record`, as a plain tuple (since, usages, restocked lots): the fold's path."""
         self._merge(facts)
         supplies, used, returns = facts.supplies, facts.usages, facts.returns
         count = len(supplies) + len(used) + len(returns)
         if not count:
-            return _NO_STEP
+            return _NO_CHANGE
         if count == 1:
             step = (supplies or used or returns)[0]
-            keyed = [(_step_key(step), step)]
+            at = step.at  # _step_key, inlined
+            keyed = [((at.at, at.event_id, at.seq, type(step).__name__), step)]
+            new = [step]
         else:
-            new: list[Step] = [*supplies, *used, *returns]
-            keyed = sorted(((_step_key(step), step) for step in new), key=itemgetter(0))
+            new = [*supplies, *used, *returns]
+            keyed = sorted([(_step_key(step), step) for step in new], key=itemgetter(0))
+            new = [step for _, step in keyed]
         since, earliest = keyed[0][1].at, (*keyed[0][0][:3], "")
-        keys, steps = self.keys, self.steps
+        keys, steps, state = self.keys, self.steps, self.state
+        state.allocations.clear()
+        state.givebacks.clear()
         if not keys or keys[-1] < earliest:  # after every step: the append-only fast path
             for key, step in keyed:
                 keys.append(key)
                 steps.append(step)
-            self.state.allocations.clear()
-            self.state.givebacks.clear()
-            added = run_sorted(self.state, [step for _, step in keyed])
-            self._keep(added)
-            return self._changed(since, added, ((), ()))
+            return self._keep(since, run_sorted(state, new), ((), ()))
         start = bisect_left(keys, earliest)
         old_tail = steps[start:]
         for key, step in keyed:
@@ -119,16 +133,14 @@ class ItemLedger:
                 keys.append(key)
                 steps.append(step)
             else:
-                at = bisect_left(keys, key)
-                keys.insert(at, key)
-                steps.insert(at, step)
+                index = bisect_left(keys, key)
+                keys.insert(index, key)
+                steps.insert(index, step)
         removed = self._cut(since)
         self._rewind(since, old_tail, removed)
-        self.state.allocations.clear()
-        self.state.givebacks.clear()
-        added = resume(self.state, steps[start:])
-        self._keep(added)
-        return self._changed(since, added, removed)
+        state.allocations.clear()
+        state.givebacks.clear()
+        return self._keep(since, resume(state, steps[start:]), removed)
 
     def _merge(self, facts: ItemFacts) -> None:
         """Merge the event's lots, usages and serial moves into the item's facts."""
@@ -146,19 +158,36 @@ class ItemLedger:
         for move in facts.serial_moves:
             insort(self.serial_moves.setdefault(move.serial, []), move)
 
-    @staticmethod
-    def _changed(since: Moment, added: Allocated, removed: Allocated) -> Reallocation:
-        givebacks = (*removed[1], *added[1]) if removed[1] else added[1]
-        usages = {a.usage_id for a in added[0]}
-        if removed[0]:
-            usages.update(a.usage_id for a in removed[0])
+    def _keep(self, since: Moment, added: Allocated, removed: Allocated) -> Change:
+        """Keep the new rows (and index them); what changed."""
+        allocations, givebacks = added
+        self.allocations.extend(allocations)
+        drawn = self.drawn
+        usages: set[str] = set()
+        for a in allocations:
+            usage_id = a.usage_id
+            usages.add(usage_id)
+            rows = drawn.get(usage_id)
+            if rows is None:
+                drawn[usage_id] = [a]
+            else:
+                rows.append(a)
+        for a in removed[0]:
+            usages.add(a.usage_id)
         restocked: set[str] = set()
-        for g in givebacks:
+        if givebacks:
+            self.givebacks.extend(givebacks)  # sorted by resume (_gb_key order)
+            for g in givebacks:
+                if g.usage_id is not None:
+                    self.returned.setdefault(g.usage_id, []).append(g)
+                elif g.lot_id is not None:
+                    self.restocked[g.lot_id] = self.restocked.get(g.lot_id, ZERO) + g.qty
+        for g in (*removed[1], *givebacks) if removed[1] else givebacks:
             if g.usage_id is not None:
                 usages.add(g.usage_id)
             elif g.lot_id is not None:
                 restocked.add(g.lot_id)
-        return Reallocation(since, frozenset(usages), frozenset(restocked))
+        return since, usages, restocked
 
     def net(self, usage_id: str) -> dict[str, Decimal]:
         """Lot -> net allocated quantity of one usage (empty if never allocated)."""
@@ -207,19 +236,3 @@ class ItemLedger:
             if self.usages[uid].at < since
         }
         rewind(self.state, Tail(since, old_tail, removed[0], removed[1], earlier))
-
-    def _keep(self, added: Allocated) -> None:
-        self.allocations.extend(added[0])
-        self.givebacks.extend(added[1])  # sorted by resume (_gb_key order)
-        drawn = self.drawn
-        for a in added[0]:
-            rows = drawn.get(a.usage_id)
-            if rows is None:
-                drawn[a.usage_id] = [a]
-            else:
-                rows.append(a)
-        for g in added[1]:
-            if g.usage_id is not None:
-                self.returned.setdefault(g.usage_id, []).append(g)
-            elif g.lot_id is not None:
-                self.restocked[g.lot_id] = self.restocked.get(g.lot_id, ZERO) + g.qty

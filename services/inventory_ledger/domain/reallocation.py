@@ -29,7 +29,7 @@ reads only the tail; the incremental fold (``item_ledger``) does that.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -86,7 +86,7 @@ def resume(state: AllocationState, steps: Iterable[Step]) -> Allocated:
     return run_sorted(state, todo)
 
 
-def run_sorted(state: AllocationState, steps: Iterable[Step]) -> Allocated:
+def run_sorted(state: AllocationState, steps: Sequence[Step]) -> Allocated:
     """:func:`resume` for ``steps`` already in (moment, step type) order."""
     for step in steps:
         if isinstance(step, Usage):
@@ -96,27 +96,35 @@ def run_sorted(state: AllocationState, steps: Iterable[Step]) -> Allocated:
         elif isinstance(step, ReturnLine):
             give_back(state, step)
     allocations, givebacks = state.allocations, state.givebacks
+    # one step's rows are made in order (one end_step: same moment, by usage and lot)
     return (
-        tuple(sorted(allocations, key=_row_order) if len(allocations) > 1 else allocations),
+        tuple(
+            sorted(allocations, key=_row_order)
+            if len(allocations) > 1 and len(steps) > 1
+            else allocations
+        ),
         tuple(sorted(givebacks, key=_gb_order) if len(givebacks) > 1 else givebacks),
     )
 
 
 def _step_order(step: Step) -> tuple[tuple[datetime, str, str], str]:
     """(moment, step type): the order steps run in (plain tuples: compared in C)."""
-    return (step.at.key, type(step).__name__)
+    at = step.at  # Moment.key, without the property call
+    return ((at.at, at.event_id, at.seq), type(step).__name__)
 
 
 def _row_order(
     row: Allocation,
 ) -> tuple[tuple[datetime, str, str], str, str, Decimal, tuple[str, ...]]:
     """The order of :class:`Allocation` rows (its field order), as plain tuples."""
-    return (row.at.key, row.usage_id, row.lot_id, row.qty, row.serials)
+    at = row.at
+    return ((at.at, at.event_id, at.seq), row.usage_id, row.lot_id, row.qty, row.serials)
 
 
 def _gb_order(row: GiveBack) -> tuple[tuple[datetime, str, str], str, str, Decimal]:
     """The order of give-back rows (see :func:`_gb_key`), as plain tuples."""
-    return (row.at.key, row.usage_id or "", row.lot_id or "", row.qty)
+    at = row.at
+    return ((at.at, at.event_id, at.seq), row.usage_id or "", row.lot_id or "", row.qty)
 
 
 def state_at(  # noqa: PLR0917 - the state's inputs, as allocate takes them
