@@ -94,7 +94,11 @@ class CostGraph:
         if lot.kind in ROLLED:
             self._docs.add(lot.document)
         key = self.index.key_of.get(lot.lot_id)
-        if key is not None and (old is None or old.received != lot.received):
+        if (
+            key is not None
+            and (old is None or old.received != lot.received)
+            and key in self.index.key_bills  # else no billed cost reads its receipts
+        ):
             self._rebill({key})
 
     def add_usage(self, usage: Usage) -> None:

@@ -118,11 +118,6 @@ def _same_fields(one: datetime, other: datetime) -> bool:
 def facts_of(event: Event) -> CostFacts:
     """Translate ``event`` into cost facts (nothing is validated here)."""
     facts = CostFacts(Moment(_shared_zone(event.occurred_at), event.event_id))
-    _collect(event, facts)
-    return facts
-
-
-def _collect(event: Event, facts: CostFacts) -> None:
     match event:
         case PurchaseOrderOpened() | PurchaseOrderChanged():
             _planned(event, facts)
@@ -153,6 +148,7 @@ def _collect(event: Event, facts: CostFacts) -> None:
             pass
         case _:
             assert_never(event)
+    return facts
 
 
 def _planned(event: PurchaseOrderOpened | PurchaseOrderChanged, facts: CostFacts) -> None:

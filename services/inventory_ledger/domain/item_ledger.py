@@ -27,7 +27,7 @@ from .allocation_rewind import Tail, rewind
 from .allocation_state import AllocationState
 from .cost_facts import ItemFacts
 from .item import ZERO, ItemKey
-from .item_book import ItemBook, merge_lot
+from .item_book import ItemBook
 from .lot import Lot
 from .moment import Moment
 from .reallocation import Allocated, resume, run_sorted
@@ -57,6 +57,32 @@ def _step_key(step: Step) -> tuple[datetime, str, str, str]:
 
 
 _NO_STEP = Reallocation(None)
+
+
+def _merged(old: Lot, new: Lot) -> Lot:
+    """``merge_lot(old, new)``: sums, the earliest start (by Moment key), the latest given."""
+    start, other = old.received_at, new.received_at
+    if start is None:
+        start = other
+    elif other is not None and (other.at, other.event_id, other.seq) < (
+        start.at,
+        start.event_id,
+        start.seq,
+    ):
+        start = other  # min() keeps the first of equal moments, so only a strictly earlier
+    return Lot(
+        old.lot_id,
+        old.kind,
+        old.item,
+        old.document,
+        old.document_line,
+        old.mfr_lot,
+        old.received + new.received,
+        start,
+        new.given_cost if new.given_cost is not None else old.given_cost,
+        new.cost_share if new.cost_share is not None else old.cost_share,
+    )
+
 
 Change = tuple[Moment | None, set[str], set[str]]
 """What :meth:`ItemLedger.apply` changed: :class:`Reallocation`'s fields, as a tuple."""
@@ -103,7 +129,15 @@ class ItemLedger:
 
     def apply(self, facts: ItemFacts) -> Change:
         """:meth:`record`, as a plain tuple (since, usages, restocked lots): the fold's path."""
-        self._merge(facts)
+        if facts.lots:
+            self._merge_lots(facts.lots)
+        usages = self.usages
+        for usage in facts.usages:
+            if usage.usage_id not in usages:
+                self.documents.setdefault(usage.document, []).append(usage.usage_id)
+            usages[usage.usage_id] = usage
+        for move in facts.serial_moves:
+            insort(self.serial_moves.setdefault(move.serial, []), move)
         supplies, used, returns = facts.supplies, facts.usages, facts.returns
         count = len(supplies) + len(used) + len(returns)
         if not count:
@@ -142,21 +176,15 @@ class ItemLedger:
         state.givebacks.clear()
         return self._keep(since, resume(state, steps[start:]), removed)
 
-    def _merge(self, facts: ItemFacts) -> None:
-        """Merge the event's lots, usages and serial moves into the item's facts."""
-        if facts.lots:
-            lots, mfr = self.lots, self.mfr
-            for lot in facts.lots:
-                lots[lot.lot_id] = merge_lot(lots.get(lot.lot_id), lot)
-                mfr[lot.lot_id] = lot.mfr_lot
-                self.has_mfr_lots = self.has_mfr_lots or lot.mfr_lot is not None
-        usages = self.usages
-        for usage in facts.usages:
-            if usage.usage_id not in usages:
-                self.documents.setdefault(usage.document, []).append(usage.usage_id)
-            usages[usage.usage_id] = usage
-        for move in facts.serial_moves:
-            insort(self.serial_moves.setdefault(move.serial, []), move)
+    def _merge_lots(self, new: list[Lot]) -> None:
+        """Merge the event's lot facts into the item's (as ``item_book.merge_lot`` does)."""
+        lots, mfr = self.lots, self.mfr
+        for lot in new:
+            lid = lot.lot_id
+            old = lots.get(lid)
+            lots[lid] = lot if old is None else _merged(old, lot)
+            mfr[lid] = lot.mfr_lot
+            self.has_mfr_lots = self.has_mfr_lots or lot.mfr_lot is not None
 
     def _keep(self, since: Moment, added: Allocated, removed: Allocated) -> Change:
         """Keep the new rows (and index them); what changed."""
