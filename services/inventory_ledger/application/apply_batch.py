@@ -50,7 +50,11 @@ def fingerprint(event: Event) -> bytes:
     Over the canonical encoding (not ``repr``: a time zone parsed as ``TzInfo(0)`` and one
     read back as ``timezone.utc`` are the same value with different reprs).
     """
-    return hashlib.sha256(encode_event(event).encode()).digest()
+    return _digest(encode_event(event))
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode()).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +156,8 @@ async def _apply(
 ) -> BatchResult:
     work = _Work(letters=list(dead_letters))
     cost = None if costs is None else await costs.begin(uow.cost)  # the first lock taken
-    fresh = await _skip_processed(uow, batch, work)
+    encoded: dict[str, str] = {} if cost is None else cost.encoded
+    fresh = await _skip_processed(uow, batch, work, encoded)
     ledger = _Posting(uow, work, cost)
     ledger.digests.update((item.event.event_id, digest) for item, digest in fresh)
     await ledger.lock([item.event for item, _ in fresh])
@@ -347,16 +352,22 @@ def _serial_stories(events: Sequence[Event]) -> list[list[Event]]:
 
 
 async def _skip_processed(
-    uow: LedgerUnitOfWork, batch: Sequence[Inbound], work: _Work
+    uow: LedgerUnitOfWork, batch: Sequence[Inbound], work: _Work, encoded: dict[str, str]
 ) -> list[tuple[Inbound, bytes]]:
-    """Events not processed before, with their fingerprints (first occurrence in the batch wins)."""
+    """Events not processed before, with their fingerprints (first occurrence in the batch wins).
+
+    The fresh events' canonical encodings (what the fingerprint hashes) are kept in
+    ``encoded``: the cost log stores the same text.
+    """
     seen = dict(await uow.processed([item.event.event_id for item in batch]))
     fresh: list[tuple[Inbound, bytes]] = []
     for item in batch:
-        event_id, digest = item.event.event_id, fingerprint(item.event)
+        event_id, text = item.event.event_id, encode_event(item.event)
+        digest = _digest(text)
         known = seen.get(event_id)
         if known is None:
             seen[event_id] = digest
+            encoded[event_id] = text
             fresh.append((item, digest))
         elif known == digest:
             work.duplicates.append(event_id)

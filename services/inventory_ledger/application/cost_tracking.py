@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from inventory_ledger.application.event_codec import encode_event
 from inventory_ledger.domain.allocation import CostingMethod
 from inventory_ledger.domain.cogs import CogsEntry
 from inventory_ledger.domain.cost_ledger import CostLedger
@@ -92,6 +93,8 @@ class CostWrite:
 
     start: int
     events: tuple[Event, ...] = ()
+    texts: tuple[str, ...] = ()
+    """``events`` encoded for the log (``event_codec.encode_event``), in the same order."""
     lots: tuple[LotRecord, ...] = ()
     gone_lots: tuple[str, ...] = ()
     """Lots that no longer exist (a return lot given back whole)."""
@@ -200,6 +203,8 @@ class CostSession:
     start: int
     events: list[Event] = field(default_factory=list)
     cogs: list[CogsEntry] = field(default_factory=list)
+    encoded: dict[str, str] = field(default_factory=dict)
+    """Events already encoded by the caller (by event_id): their log text is not made again."""
 
     def apply(self, event: Event) -> None:
         """Apply ``event`` to the books; a business-rule violation raises, changing nothing."""
@@ -226,9 +231,11 @@ class CostSession:
             else:
                 lots.append(record)
         usages = [ledger.usage_record(usage_id) for usage_id in sorted(dirty_usages)]
+        encoded = self.encoded
         write = CostWrite(
             start=self.start,
             events=tuple(self.events),
+            texts=tuple(encoded.get(e.event_id) or encode_event(e) for e in self.events),
             lots=tuple(lots),
             gone_lots=tuple(gone),
             usages=tuple(u for u in usages if u is not None),

@@ -6,7 +6,7 @@ trips (``unnest`` arrays), whatever the number of lots, usages and journal entri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import orjson
 
@@ -16,6 +16,8 @@ from inventory_ledger.application.cost_tracking import CostWrite, serial_keys
 from inventory_ledger.application.event_codec import decode_event, encode_event
 from inventory_ledger.application.ports import RetryableConflictError
 from inventory_ledger.domain.events import Event
+from inventory_ledger.domain.lot import LotRecord
+from inventory_ledger.domain.usage import UsageRecord
 
 __all__ = ["PostgresCostLog"]
 
@@ -39,9 +41,9 @@ class PostgresCostLog:
         events = write.events
         await conn.execute(
             queries.COST_LOG_APPEND,
-            list(range(write.start + 1, write.head + 1)),
+            write.start,
             [e.event_id for e in events],
-            [encode_event(e) for e in events],
+            list(write.texts) or [encode_event(e) for e in events],
         )
         moved = await conn.execute(queries.COST_LOG_MOVE_HEAD, write.start, write.head)
         if moved != "UPDATE 1":  # pragma: no cover - the head is locked by this transaction
@@ -49,21 +51,18 @@ class PostgresCostLog:
         if write.gone_lots:
             await conn.execute(queries.LOTS_DELETE, list(write.gone_lots))
         if write.lots:
-            await self._save_lots(write)
+            await conn.execute(queries.LOTS_SAVE, _rows(_lot_row(r) for r in write.lots))
         if write.usages:
-            await self._save_usages(write)
+            await conn.execute(queries.USAGES_SAVE, _rows(_usage_row(r) for r in write.usages))
         if write.allocations:
             await self._save_allocations(write)
         if write.cogs:
-            entries = write.cogs
             await conn.execute(
                 queries.COGS_ENTRIES_ADD,
-                [e.event_id for e in entries],
-                [e.usage_id for e in entries],
-                [e.lot_id for e in entries],
-                [e.amount for e in entries],
-                [e.cause.value for e in entries],
-                [e.occurred_at for e in entries],
+                _rows(
+                    (e.event_id, e.usage_id, e.lot_id, e.amount, e.cause.value, e.occurred_at)
+                    for e in write.cogs
+                ),
             )
 
     async def parked_for(self, serials: Sequence[str]) -> Sequence[Event]:
@@ -83,52 +82,49 @@ class PostgresCostLog:
         await self._conn.execute(queries.PARKED_REMOVE, list(event_ids))
         await self._conn.execute(queries.DEAD_LETTERS_CURED, list(event_ids))
 
-    async def _save_lots(self, write: CostWrite) -> None:
-        records = write.lots
-        lots = [r.lot for r in records]
-        await self._conn.execute(
-            queries.LOTS_SAVE,
-            [lot.lot_id for lot in lots],
-            [lot.kind.value for lot in lots],
-            [lot.item.location for lot in lots],
-            [lot.item.lic for lot in lots],
-            [lot.document for lot in lots],
-            [lot.document_line for lot in lots],
-            [lot.mfr_lot for lot in lots],
-            [r.qty for r in records],
-            [r.allocated_qty for r in records],
-            [r.unit_cost for r in records],
-            [r.cost_status.value for r in records],
-            [None if lot.received_at is None else lot.received_at.at for lot in lots],
-        )
-
-    async def _save_usages(self, write: CostWrite) -> None:
-        records = write.usages
-        usages = [r.usage for r in records]
-        await self._conn.execute(
-            queries.USAGES_SAVE,
-            [u.usage_id for u in usages],
-            [u.kind.value for u in usages],
-            [u.item.location for u in usages],
-            [u.item.lic for u in usages],
-            [u.document for u in usages],
-            [u.document_line for u in usages],
-            [u.mfr_lot for u in usages],
-            [u.qty for u in usages],
-            [r.returned_qty for r in records],
-            [r.allocated_qty for r in records],
-            [r.cogs for r in records],
-            [u.at.at for u in usages],
-        )
-
     async def _save_allocations(self, write: CostWrite) -> None:
         await self._conn.execute(queries.ALLOCATIONS_CLEAR, [a.usage_id for a in write.allocations])
         rows = [(a.usage_id, *row) for a in write.allocations for row in a.rows]
         if rows:
-            await self._conn.execute(
-                queries.ALLOCATIONS_ADD,
-                [r[0] for r in rows],
-                [r[1] for r in rows],
-                [r[2] for r in rows],
-                [r[3] for r in rows],
-            )
+            await self._conn.execute(queries.ALLOCATIONS_ADD, _rows(rows))
+
+
+def _rows(rows: Iterable[tuple[object, ...]]) -> str:
+    """Positional rows as one JSON array (``Decimal`` as exact strings, times in ISO 8601)."""
+    return orjson.dumps(list(rows), default=str).decode()
+
+
+def _lot_row(record: LotRecord) -> tuple[object, ...]:
+    lot = record.lot
+    return (
+        lot.lot_id,
+        lot.kind.value,
+        lot.item.location,
+        lot.item.lic,
+        lot.document,
+        lot.document_line,
+        lot.mfr_lot,
+        record.qty,
+        record.allocated_qty,
+        record.unit_cost,
+        record.cost_status.value,
+        None if lot.received_at is None else lot.received_at.at,
+    )
+
+
+def _usage_row(record: UsageRecord) -> tuple[object, ...]:
+    usage = record.usage
+    return (
+        usage.usage_id,
+        usage.kind.value,
+        usage.item.location,
+        usage.item.lic,
+        usage.document,
+        usage.document_line,
+        usage.mfr_lot,
+        usage.qty,
+        record.returned_qty,
+        record.allocated_qty,
+        record.cogs,
+        usage.at.at,
+    )

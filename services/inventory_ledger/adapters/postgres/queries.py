@@ -249,14 +249,19 @@ ORDER BY position
 LIMIT $2"""
 COST_LOG_APPEND = """
 INSERT INTO cost_events (position, event_id, event)
-SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])"""
+SELECT $1::bigint + t.n, t.event_id, t.event
+FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(event_id, event, n)"""
 COST_LOG_MOVE_HEAD = "UPDATE cost_state SET position = $2 WHERE singleton AND position = $1"
+# The cost rows of a batch go as one jsonb array of positional rows ($1): asyncpg encodes an
+# array parameter element by element with abstract-class checks (about 9 µs of client CPU per
+# 12-column row), orjson writes the whole array in about 1.5 µs per row, and the server reads
+# it faster too (bench/apply_throughput.py measures the unit of work with cost tracking).
 LOTS_SAVE = """
 INSERT INTO lots AS l (lot_id, kind, location, lic, document, document_line, mfr_lot, qty,
                        allocated_qty, unit_cost, cost_status, received_at)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                     $7::text[], $8::numeric[], $9::numeric[], $10::numeric[], $11::text[],
-                     $12::timestamptz[])
+SELECT r->>0, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, (r->>7)::numeric, (r->>8)::numeric,
+       (r->>9)::numeric, r->>10, (r->>11)::timestamptz
+FROM jsonb_array_elements($1::jsonb) AS r
 ON CONFLICT (lot_id) DO UPDATE SET
     mfr_lot = EXCLUDED.mfr_lot, qty = EXCLUDED.qty, allocated_qty = EXCLUDED.allocated_qty,
     unit_cost = EXCLUDED.unit_cost, cost_status = EXCLUDED.cost_status,
@@ -265,20 +270,21 @@ LOTS_DELETE = "DELETE FROM lots WHERE lot_id = ANY($1::text[])"
 USAGES_SAVE = """
 INSERT INTO usages AS u (usage_id, kind, location, lic, document, document_line, mfr_lot, qty,
                          returned_qty, allocated_qty, cogs, occurred_at)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                     $7::text[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[],
-                     $12::timestamptz[])
+SELECT r->>0, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, (r->>7)::numeric, (r->>8)::numeric,
+       (r->>9)::numeric, (r->>10)::numeric, (r->>11)::timestamptz
+FROM jsonb_array_elements($1::jsonb) AS r
 ON CONFLICT (usage_id) DO UPDATE SET
     returned_qty = EXCLUDED.returned_qty, allocated_qty = EXCLUDED.allocated_qty,
     cogs = EXCLUDED.cogs"""
 ALLOCATIONS_CLEAR = "DELETE FROM allocations WHERE usage_id = ANY($1::text[])"
 ALLOCATIONS_ADD = """
 INSERT INTO allocations (usage_id, lot_id, qty, unit_cost)
-SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[])"""
+SELECT r->>0, r->>1, (r->>2)::numeric, (r->>3)::numeric
+FROM jsonb_array_elements($1::jsonb) AS r"""
 COGS_ENTRIES_ADD = """
 INSERT INTO cogs_entries (event_id, usage_id, lot_id, amount, cause, occurred_at)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[],
-                     $6::timestamptz[])"""
+SELECT r->>0, r->>1, r->>2, (r->>3)::numeric, r->>4, (r->>5)::timestamptz
+FROM jsonb_array_elements($1::jsonb) AS r"""
 PARKED_FOR_SERIALS = """
 SELECT event FROM parked_events
 WHERE serials && $1::text[]
