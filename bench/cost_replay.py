@@ -11,9 +11,11 @@ times are the process's CPU time, so other processes on the machine do not count
 * cost: the incremental cost fold (``CostLedger.apply`` per event), events/s and CPU µs per
   event, and its rate per chunk of ``--chunk`` events — the first and last chunks show
   whether per-event work stays flat as history grows (the quantity fold's chunks are shown
-  for comparison). In the unit of work the quantity posting validates an event just before
-  the cost side, so the fold is called with ``validated=True``; ``--revalidate`` makes it
-  validate again (what a caller that does not pass the flag pays);
+  for comparison). Like the service (``CostTracker.settle``), the books are frozen out of
+  the cyclic collector's passes after each chunk. In the unit of work the quantity posting
+  validates an event just before the cost side, so the fold is called with
+  ``validated=True``; ``--revalidate`` makes it validate again (what a caller that does not
+  pass the flag pays);
 * both: what a store doing both pays per event (1 / (1/quantity + 1/cost)), and its ratio
   to quantity-only — the issue's target is >= 50 %, i.e. cost work <= quantity work.
 
@@ -71,8 +73,10 @@ def _cost(
             except (EventRejectedError, BusinessRuleViolation) as error:
                 ledger.reject(event.event_id, str(error.reason))
         elapsed = time.process_time() - began
+        gc.freeze()  # as the service's CostTracker.settle does after each batch
         chunks.append(len(events[start : start + chunk]) / elapsed)
         total += elapsed
+    gc.unfreeze()
     return total, chunks, ledger
 
 
