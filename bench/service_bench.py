@@ -1,6 +1,7 @@
 """End-to-end benchmark of the running service against its raw limits, all in one run.
 
     python -m bench.service_bench [--quick] [--events N] [--latency-seconds S] [--rate R]
+    python -m bench.service_bench --latency-only [--latency-seconds S] [--rate R]
 
 On the real local stack (or ``KAFKA_BOOTSTRAP_SERVERS`` / ``DATABASE_URL``), with topics,
 consumer groups and databases unique to the run (dropped afterwards):
@@ -18,13 +19,16 @@ consumer groups and databases unique to the run (dropped afterwards):
    whose ``caused_by`` names it;
 6. peak RSS of every service process (VmHWM).
 
-Prints a table and writes ``bench/results/service_bench[_quick].{json,md}``.
+Prints a table and writes ``bench/results/service_bench[_quick].{json,md}``. ``--latency-only``
+runs step 5 alone (about half a minute) and prints its figures, with where the time goes
+(stages, from the run's own database and the records' Kafka timestamps); it writes nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import platform
 import shlex
@@ -67,9 +71,10 @@ from bench.service_proc import (
     py_spy,
     summarize_profile,
 )
-from bench.service_report import percentile, table, write_results
+from bench.service_report import latency_report, percentile, table, write_results
 from bench.support import fresh_database, owner_dsn
 from inventory_ledger.local_stack import LocalStack
+from inventory_ledger.settings import Settings
 from inventory_ledger.simulation import SimulationConfig, generate
 
 APP_ROLE = "ledger_app_bench"
@@ -135,6 +140,7 @@ class Bench:
             "INVENTORY_HTTP_PORT": "0",
             "INVENTORY_LOG_FORMAT": "json",
             **topics.env(),
+            **dict(setting.split("=", 1) for setting in self.args.set),
         }
 
     def group(self, name: str) -> str:
@@ -222,6 +228,8 @@ class _Latency:
     owner: str
     reader: DownstreamReader
     proc: ServiceProcess | None = None
+    cpu_measured_s: float = 0.0
+    """Service CPU from the end of the warm-up until everything was published."""
 
     @property
     def group(self) -> str:
@@ -229,7 +237,11 @@ class _Latency:
 
     async def measure(self, messages: list[Any], warmup: int) -> tuple[dict[str, float], float]:
         b, a = self.bench, self.bench.args
-        self.proc = ServiceProcess(b.env(self.owner, self.topics, self.group), b.work / "lat.log")
+        self.proc = ServiceProcess(
+            b.env(self.owner, self.topics, self.group),
+            b.work / "lat.log",
+            profile=b.work / "lat-profile.txt" if a.latency_only and py_spy() else None,
+        )
         self.proc.start()
         sampler = asyncio.create_task(self._sample(self.proc))
         try:
@@ -240,8 +252,12 @@ class _Latency:
                     raise TimeoutError("no balance_changed for the warm-up events")
                 await asyncio.sleep(0.1)
             await asyncio.sleep(2)
+            self.proc.sample()
+            cpu0 = self.proc.cpu_s
             sent_at, send_s = await send_paced(b.bootstrap, messages[warmup:], a.rate)
             await self._drained()
+            self.proc.sample()
+            self.cpu_measured_s = self.proc.cpu_s - cpu0
             await asyncio.sleep(2)  # the reader's last fetch
         finally:
             sampler.cancel()
@@ -292,6 +308,7 @@ async def _latency(b: Bench, result: dict[str, Any]) -> None:
                 sent_at, send_s = await run.measure(messages, warmup)
             finally:
                 await reader.stop()
+            marks = await _db_marks(owner)
     finally:
         await delete_topics(b.bootstrap, topics.all())
     last = [(reader.last_seen[e] - t) * 1000 for e, t in sent_at.items() if e in reader.last_seen]
@@ -320,8 +337,76 @@ async def _latency(b: Bench, result: dict[str, Any]) -> None:
         "first_p50_ms": percentile(first, 50),
         "first_p99_ms": percentile(first, 99),
         "service_cpu_s": run.proc.cpu_s,
+        "service_cpu_us_per_event": run.cpu_measured_s / len(sent_at) * 1e6,
+        "stages": _stages(sent_at, reader, marks),
     }
     result["figures"]["peak_rss_mb"]["latency"] = run.proc.peak_mb
+
+
+@dataclass
+class _Marks:
+    """When the run's database saw each event: its batch transaction's start (``now()`` of
+    ``processed_events``) and when the last outbox row naming it was marked published."""
+
+    applied: dict[str, float]
+    published: dict[str, float]
+
+
+async def _db_marks(owner: str) -> _Marks:
+    conn = await asyncpg.connect(owner)
+    try:
+        applied = await conn.fetch(
+            "SELECT event_id, extract(epoch FROM processed_at)::float8 AS at FROM processed_events"
+        )
+        published = await conn.fetch(
+            "SELECT e.event_id, max(extract(epoch FROM o.published_at))::float8 AS at "
+            "FROM outbox o, jsonb_array_elements_text(o.payload->'data'->'caused_by') "
+            "AS e(event_id) GROUP BY e.event_id"
+        )
+    finally:
+        await conn.close()
+    return _Marks(
+        applied={r["event_id"]: r["at"] for r in applied},
+        published={r["event_id"]: r["at"] for r in published if r["at"] is not None},
+    )
+
+
+def _stages(sent_at: dict[str, float], reader: DownstreamReader, marks: _Marks) -> dict[str, Any]:
+    """Where an event's latency goes, p50 / p99 in ms per stage, on one clock.
+
+    ``sent_at`` and the reader are on ``perf_counter``; Postgres ``now()`` and Kafka record
+    timestamps are wall clock, converted with one offset taken now (same machine).
+    """
+    offset = time.time() - time.perf_counter()
+    stages: dict[str, list[float]] = {
+        "produce -> batch transaction starts": [],
+        "batch transaction starts -> relay sends": [],
+        "relay sends -> downstream reads": [],
+        "relay sends -> marked published (ack)": [],
+    }
+    for event, sent in sent_at.items():
+        read, relayed = reader.last_seen.get(event), reader.relayed_at.get(event)
+        applied = marks.applied.get(event)
+        if read is None or relayed is None or applied is None:
+            continue
+        relayed, applied = relayed - offset, applied - offset
+        stages["produce -> batch transaction starts"].append(applied - sent)
+        stages["batch transaction starts -> relay sends"].append(relayed - applied)
+        stages["relay sends -> downstream reads"].append(read - relayed)
+        if (published := marks.published.get(event)) is not None:
+            stages["relay sends -> marked published (ack)"].append(published - offset - relayed)
+    out: dict[str, Any] = {
+        name: {"p50_ms": percentile(v, 50) * 1000, "p99_ms": percentile(v, 99) * 1000}
+        for name, v in stages.items()
+        if v
+    }
+    batches = [marks.applied[e] for e in sent_at if e in marks.applied]
+    starts = sorted(set(batches))
+    out["batches"] = len(starts)
+    out["events_per_batch"] = len(batches) / max(1, len(starts))
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    out["batch_interval_p50_ms"] = percentile(gaps, 50) * 1000 if gaps else float("nan")
+    return out
 
 
 async def _limits(b: Bench, topics: TopicSet, config: SimulationConfig) -> dict[str, Any]:
@@ -384,9 +469,16 @@ async def _service_runs(b: Bench, topics: TopicSet, figures: dict[str, Any]) -> 
 
 async def _run(b: Bench) -> dict[str, Any]:
     a = b.args
+    if a.latency_only:
+        result: dict[str, Any] = {"figures": {"peak_rss_mb": {}}}
+        _say(f"latency at {a.rate:,.0f} ev/s for {a.latency_seconds:.0f} s ...")
+        await _latency(b, result)
+        if (summary := summarize_profile(b.work / "lat-profile.txt")) is not None:
+            result["profile"] = asdict(summary)
+        return result
     topics = TopicSet(f"bench_{b.run_id}", a.partitions)
     config = SimulationConfig(events=a.events, items=a.items, seed=a.seed, topics=topics.inbound)
-    result: dict[str, Any] = {"postgres": await server_settings(b.admin_dsn)}
+    result = {"postgres": await server_settings(b.admin_dsn)}
     await create_topics(b.bootstrap, topics)
     try:
         figures = await _limits(b, topics, config)
@@ -428,9 +520,13 @@ def _code_version() -> str:
 
 def _notes(r: dict[str, Any]) -> list[str]:
     p, pg = r["parameters"], r["postgres"]
+    d = {name: field.default for name, field in Settings.model_fields.items()}
+    overrides = f" except {', '.join(p['set'])}" if p.get("set") else ""
     notes = [
-        f"Service code: commit {r['code']}; service settings are the defaults (batches of up "
-        "to 500 records, 200 ms batch timeout, relay batches of 500).",
+        f"Service code: commit {r['code']}; service settings are the defaults{overrides} "
+        f"(batches of up to {d['batch_max_records']} records, {d['batch_timeout_ms']} ms batch "
+        f"timeout, relay batches of {d['relay_batch_size']}, cost tracking "
+        f"{'on' if d['cost_tracking'] else 'off'}).",
         f"Postgres {pg['server_version']}: fsync={pg['fsync']}, "
         f"synchronous_commit={pg['synchronous_commit']}, shared_buffers={pg['shared_buffers']}."
         " Each run gets a fresh migrated database; the service runs as a least-privilege role.",
@@ -493,12 +589,27 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--timeout", type=float, default=1800.0, help="per service run, s")
     parser.add_argument("--skip-scaling", action="store_true")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="INVENTORY_NAME=VALUE",
+        help="a service setting for every service run (repeatable), e.g. to try a default",
+    )
+    parser.add_argument(
+        "--latency-only",
+        action="store_true",
+        help="only the latency run (step 5): print its figures and stages, write nothing",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
     args = parser.parse_args()
     args.events = args.events or (QUICK_EVENTS if args.quick else 1_000_000)
     args.naive_events = args.naive_events or (2_000 if args.quick else 10_000)
     args.latency_seconds = args.latency_seconds or (20.0 if args.quick else 60.0)
     result = asyncio.run(_main(args))
+    if args.latency_only:
+        print(latency_report(result["figures"]["latency"], result.get("profile")))
+        return
     result["command"] = shlex.join(["python", "-m", "bench.service_bench", *sys.argv[1:]])
     result["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     result["machine"] = _machine()
@@ -512,6 +623,7 @@ def main() -> None:
         "partitions": args.partitions,
         "items": args.items,
         "seed": args.seed,
+        "set": args.set,
     }
     result["notes"] = _notes(result)
     print(table(result))

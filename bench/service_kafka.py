@@ -196,12 +196,16 @@ class GroupProgress:
 @dataclass
 class DownstreamReader:
     """A plain consumer of the balance-changed topic: when each caused_by event id was first
-    and last seen (all of an event's balance changes readable = last)."""
+    and last seen (all of an event's balance changes readable = last), and the latest Kafka
+    timestamp of those records (``CreateTime``: when the service's relay called ``send()``,
+    wall clock, ms resolution)."""
 
     bootstrap: str
     topic: str
     first_seen: dict[str, float] = field(default_factory=dict)
     last_seen: dict[str, float] = field(default_factory=dict)
+    relayed_at: dict[str, float] = field(default_factory=dict)
+    """Wall-clock seconds (``time.time()``) of the last record naming the event."""
     messages: int = 0
     _task: asyncio.Task[None] | None = None
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
@@ -229,9 +233,13 @@ class DownstreamReader:
                     for record in records:
                         self.messages += 1
                         payload = orjson.loads(record.value)
+                        relayed = record.timestamp / 1000
                         for event_id in payload["data"]["caused_by"]:
                             self.first_seen.setdefault(event_id, now)
                             self.last_seen[event_id] = now
+                            self.relayed_at[event_id] = max(
+                                relayed, self.relayed_at.get(event_id, relayed)
+                            )
         finally:
             await consumer.stop()
 

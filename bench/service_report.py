@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["percentile", "rows", "write_results"]
+__all__ = ["latency_report", "percentile", "rows", "write_results"]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -99,6 +99,49 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
     return out
 
 
+def _stage_lines(lat: dict[str, Any]) -> list[str]:
+    """Markdown rows: where an event's latency went, stage by stage."""
+    stages = lat.get("stages") or {}
+    lines = [
+        f"| {name} | {v['p50_ms']:.0f} | {v['p99_ms']:.0f} |"
+        for name, v in stages.items()
+        if isinstance(v, dict)
+    ]
+    if not lines:
+        return []
+    return [
+        "| stage of an event's latency | p50 ms | p99 ms |",
+        "| --- | ---: | ---: |",
+        *lines,
+        "",
+        f"{stages['batches']:,} batch transactions, {stages['events_per_batch']:.0f} events per "
+        f"batch on average, one every {stages['batch_interval_p50_ms']:.0f} ms (p50). Stages "
+        "come from the run's database (a batch transaction's start: `processed_at`) and the "
+        "balance_changed records' Kafka timestamps (the relay's `send()`), all on one "
+        "machine's clock; the ack stage overlaps the read stage.",
+    ]
+
+
+def latency_report(lat: dict[str, Any], profile: dict[str, Any] | None = None) -> str:
+    """The latency run alone, as printed by ``--latency-only`` (with py-spy's stages)."""
+    lines = [
+        f"latency at {lat['rate']:,.0f} ev/s for {lat['seconds']:.0f} s "
+        f"(achieved {lat['achieved_rate']:,.0f} ev/s, {lat['matched']:,} of {lat['sent']:,} "
+        "matched): "
+        f"p50 {lat['p50_ms']:.0f} / p95 {lat['p95_ms']:.0f} / p99 {lat['p99_ms']:.0f} / "
+        f"max {lat['max_ms']:.0f} ms; first tenth p50 {lat['first_tenth_p50_ms']:.0f} ms, "
+        f"last tenth p50 {lat['last_tenth_p50_ms']:.0f} ms",
+        f"service CPU {lat['service_cpu_us_per_event']:.0f} µs/event while measured",
+        "",
+        *_stage_lines(lat),
+    ]
+    if profile:
+        lines += ["", "py-spy, shares of the service's busy samples:"]
+        lines += [f"  {share:4.0%}  {label}" for label, share in profile["stages"]]
+        lines += [f"  {share:4.1%}  {name}" for name, share in profile["self_top"]]
+    return "\n".join(lines)
+
+
 def table(r: dict[str, Any]) -> str:
     data = rows(r)
     widths = [max(len(row[i]) for row in data) for i in range(2)]
@@ -142,8 +185,11 @@ def _markdown(r: dict[str, Any]) -> str:
             f"{lat['max_ms']:.0f} ms). p50 of the first tenth of the events sent: "
             f"{lat['first_tenth_p50_ms']:.0f} ms, of the last tenth: "
             f"{lat['last_tenth_p50_ms']:.0f} ms (a growing figure means the service fell "
-            "behind the produce rate, i.e. the latency is a backlog).",
+            "behind the produce rate, i.e. the latency is a backlog). Service CPU while "
+            f"measured: {lat['service_cpu_us_per_event']:.0f} µs/event.",
         ]
+        if stage_lines := _stage_lines(lat):
+            lines += ["", *stage_lines]
     lines += ["", "## CPU per event (noise-resistant: other sessions do not add to it)", ""]
     lines += [
         "| run | service CPU µs/event | Postgres backends CPU µs/event | service CPU / wall "
