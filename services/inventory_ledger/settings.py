@@ -94,7 +94,12 @@ class Settings(BaseSettings):
         default=500, ge=1, le=10_000, description="Most records applied in one DB transaction."
     )
     batch_timeout_ms: int = Field(
-        default=200, ge=1, description="Longest wait to fill a batch before applying it."
+        default=20,
+        ge=1,
+        description="How long one poll waits for records when none are there; FastStream then "
+        "sleeps as long again before the next poll, so on a quiet stream a record may wait up "
+        "to twice this before it is picked up. A poll returns as soon as any record is there: "
+        "this does not fill batches (records that arrive while a batch is applied do).",
     )
     max_poll_interval_ms: int = Field(
         default=300_000, description="Kafka max.poll.interval.ms; a batch must finish sooner."

@@ -75,7 +75,7 @@ class RecordingIngestor(Ingestor):
     """The service's ingestor with the database step replaced by a list (Kafka stays real)."""
 
     def __init__(self) -> None:
-        super().__init__(cast(LedgerStore, None), RetryPolicy(), on_commit=lambda: None)
+        super().__init__(cast(LedgerStore, None), RetryPolicy(), on_commit=lambda **_: None)
         self.records: list[KafkaRecord] = []
         self.arrived = asyncio.Event()
 

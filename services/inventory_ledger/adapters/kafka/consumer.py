@@ -44,11 +44,18 @@ from inventory_ledger.settings import Settings
 
 _log: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(__name__)
 
-__all__ = ["BatchHandler", "BatchObserver", "Ingestor", "build_broker"]
+__all__ = ["BatchHandler", "BatchObserver", "CommitListener", "Ingestor", "build_broker"]
 
 
 BatchObserver = Callable[[Sequence[Inbound], Sequence[DeadLetter], BatchResult, float], None]
 """Told of every committed batch: its events, its dead letters, what it did, how long it took."""
+
+
+class CommitListener(Protocol):
+    """Told right after a batch committed which of the relay's tables it wrote rows to
+    (``OutboxRelay.notify``)."""
+
+    def __call__(self, *, outbox: bool, dead_letters: bool) -> None: ...
 
 
 class BatchHandler(Protocol):
@@ -64,7 +71,7 @@ class Ingestor:
         self,
         store: LedgerStore,
         retry: RetryPolicy,
-        on_commit: Callable[[], None],
+        on_commit: CommitListener,
         observe: BatchObserver | None = None,
         costs: CostTracker | None = None,
     ) -> None:
@@ -84,7 +91,8 @@ class Ingestor:
             _log.exception("batch failed; it will be delivered again", records=len(records))
             raise
         failpoints.hit("after_db_commit_before_ack")  # drills only; no-op unless armed
-        self._on_commit()
+        # the relay publishes now, not at its next poll; it never has to wait for our ack
+        self._on_commit(outbox=bool(result.changes), dead_letters=bool(letters or result.rejected))
         if self._observe is not None:
             self._observe(inbound, letters, result, time.perf_counter() - started)
 

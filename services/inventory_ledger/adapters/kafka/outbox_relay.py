@@ -130,6 +130,8 @@ class _Lane:
         """``time.monotonic()`` from which the next batch may start."""
         self.rerun = False
         """Rows were committed while a batch was in flight: start the next one at once."""
+        self.notified = False
+        """:meth:`OutboxRelay.notify` named this source since the loop last looked."""
 
     def due(self, now: float) -> bool:
         return self.task is None and now >= self.next_run
@@ -280,8 +282,12 @@ class OutboxRelay:
             self._stopping.clear()
             self._task = asyncio.create_task(self._run(), name=self._name)
 
-    def notify(self) -> None:
-        """Hint that rows were committed: relay now instead of after the poll interval."""
+    def notify(self, *, outbox: bool = True, dead_letters: bool = True) -> None:
+        """Hint that rows were committed to ``outbox`` and/or ``dead_letters``: relay that
+        source now instead of after the poll interval. A source not named is not queried
+        (a batch without dead letters costs no dead-letter scan); it still polls."""
+        for lane, named in zip(self._lanes, (outbox, dead_letters), strict=True):
+            lane.notified = lane.notified or named
         self._wake.set()
 
     async def stop(self, timeout_s: float = 30.0) -> None:
@@ -360,7 +366,9 @@ class OutboxRelay:
         if self._wake.is_set():
             self._wake.clear()
             for lane in self._lanes:
-                lane.wake(time.monotonic())
+                if lane.notified:
+                    lane.notified = False
+                    lane.wake(time.monotonic())
         lost = [exc for lane in self._lanes if (exc := self._settle(lane)) is not None]
         if lost:
             raise lost[0]

@@ -14,6 +14,8 @@ import pytest
 from structlog.testing import capture_logs
 
 from inventory_ledger.adapters.kafka.outbox_relay import OutboxRelay
+from inventory_ledger.adapters.postgres.dead_letters import record_dead_letters
+from inventory_ledger.application.dead_letter import DeadLetter, MessageSource
 from tests.conftest import LedgerDatabase
 from tests.integration.adapters.kafka.conftest import (
     Received,
@@ -265,6 +267,43 @@ async def test_notify_wakes_an_idle_relay_and_stop_is_graceful(
 
 async def _is_active(relay: OutboxRelay) -> bool:
     return relay.active
+
+
+async def test_notify_wakes_only_the_sources_it_names(
+    ledger_db: LedgerDatabase, kafka_bootstrap: str, topics: tuple[str, str], app_conn: Any
+) -> None:
+    """A batch that wrote no dead letters costs no dead-letter scan; its outbox rows still go
+    out at once, and the other source's rows wait for that source's own poll."""
+    relay = make_relay(ledger_db, kafka_bootstrap, topics, poll_interval_s=60)
+    letter = DeadLetter(
+        source=MessageSource("sales.v1", 0, 1), key=b"K", value=b"{", headers=(),
+        reason="not_json", message="unexpected end of input",
+    )  # fmt: skip
+    async with running(relay):
+        await eventually(lambda: _is_active(relay), what="the relay lock")
+        await asyncio.sleep(0.3)  # both sources idle for up to a minute
+        async with app_conn.transaction():
+            await insert_outbox(app_conn, "main", "O", 1)
+            await record_dead_letters(app_conn, [letter])
+        relay.notify(outbox=True, dead_letters=False)
+        await eventually(lambda: all_published(app_conn), timeout_s=5, what="outbox wake-up")
+        await asyncio.sleep(0.5)
+        assert await _dead_letters_pending(app_conn) == 1, "the dead-letter source slept on"
+        relay.notify(outbox=False, dead_letters=True)
+        await eventually(
+            lambda: _no_dead_letters_pending(app_conn), timeout_s=5, what="dead-letter wake-up"
+        )
+    got = await read_topic(kafka_bootstrap, topics[1], want=1)
+    assert [m.key for m in got] == [b"K"]
+
+
+async def _dead_letters_pending(conn: asyncpg.Connection) -> int:
+    n: int = await conn.fetchval("SELECT count(*) FROM dead_letters WHERE published_at IS NULL")
+    return n
+
+
+async def _no_dead_letters_pending(conn: asyncpg.Connection) -> bool:
+    return await _dead_letters_pending(conn) == 0
 
 
 async def test_a_keys_rows_from_one_transaction_go_out_in_version_order_whatever_their_ids(
