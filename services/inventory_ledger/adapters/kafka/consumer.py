@@ -18,10 +18,12 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final, Protocol, cast
 
 import structlog
+from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.subscriber.specification import KafkaSubscriberSpecification
+from faststream.message import StreamMessage
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from pydantic import TypeAdapter
 
@@ -191,6 +193,16 @@ def _document(broker: KafkaBroker, settings: Settings) -> None:
 # --- the broker ---------------------------------------------------------------------------------
 
 
+def _undecoded(msg: StreamMessage[tuple[ConsumerRecord, ...]]) -> Any:
+    """The batch's records as they came: the handler parses the bytes itself.
+
+    FastStream decodes a message even for a handler without a body parameter; its batch
+    decoder wraps every record in a message object (a uuid4 each) and JSON-decodes its value,
+    about 2 % of the service's CPU at 1k ev/s (measured with py-spy), for nothing.
+    """
+    return msg.raw_message
+
+
 def build_broker(settings: Settings, ingestor: BatchHandler, **broker_options: Any) -> KafkaBroker:
     """A broker with the inbound subscriber registered (nothing connects until ``start``).
 
@@ -214,6 +226,7 @@ def build_broker(settings: Settings, ingestor: BatchHandler, **broker_options: A
         max_poll_interval_ms=settings.max_poll_interval_ms,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         auto_offset_reset="earliest",
+        decoder=_undecoded,
         title=INBOUND_TITLE,
         description=_inbound_description(settings),
     )
