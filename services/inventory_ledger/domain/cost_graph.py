@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from .cogs import CogsEntry, accumulate, journal_entries
+from .cogs import CogsCause, CogsEntry, accumulate
 from .cost_index import ROLLED, CostIndex
 from .costing import CostCycleError, CostInputs, CostRun, LotCost, leaf_changed
 from .events import PurchaseOpened
@@ -31,6 +31,7 @@ from .usage import Usage
 __all__ = ["CostGraph"]
 
 _DERIVED = ROLLED | {LotKind.RETURN}
+_REVALUATION, _ALLOCATION = CogsCause.REVALUATION, CogsCause.ALLOCATION
 
 Pair = tuple[str, str]
 
@@ -191,7 +192,15 @@ class CostGraph:
     def _recost(self, stale: set[str]) -> dict[str, LotCost]:
         if stale & self.tainted:
             raise CostCycleError(min(stale & self.tainted))
-        run = CostRun(self._inputs, self.index, known=self.costs, stale=stale, tainted=self.tainted)
+        run = CostRun(
+            self._inputs,
+            self.index,
+            known=self.costs,
+            stale=stale,
+            tainted=self.tainted,
+            known_cogs=self.cogs,
+            changed=self._usages,
+        )
         return {lid: run.lot(lid) for lid in sorted(stale)}
 
     def _reads_usages(self) -> bool:
@@ -225,31 +234,65 @@ class CostGraph:
         return stale, usages
 
     def _revalue(self, usages: set[str], event_id: str, occurred_at: datetime) -> list[CogsEntry]:
-        before: dict[Pair, tuple[Decimal, Decimal]] = {}
-        after: dict[Pair, tuple[Decimal, Decimal]] = {}
-        valued, costs, cogs, net_of, held = (
-            self.valued,
-            self.costs,
-            self.cogs,
-            self.net,
-            self._usages,
-        )
-        for uid in usages:
+        """COGS of ``usages``, their new valuation and the journal entries (posted).
+
+        ``cogs.journal_entries(before, after)`` fused with the valuation update: the pairs
+        (usage, lot) are visited in sorted order (usage, then lot), which is the journal's
+        key order, so no before/after maps are built and no keys are sorted again.
+        """
+        costs, cogs, net_of, held_of = self.costs, self.cogs, self.net, self._usages
+        entries: list[CogsEntry] = []
+        for uid in sorted(usages) if len(usages) > 1 else usages:
             net = net_of.get(uid, _NO_NET)
+            pairs = sorted(net.items()) if len(net) > 1 else list(net.items())
             total = ZERO
-            for lid, q in sorted(net.items()) if len(net) > 1 else net.items():
+            for lid, q in pairs:
                 total = total + q * costs[lid].unit_cost  # as sum(..., ZERO) adds, in lot order
             cogs[uid] = total
-            for lid in {*net, *held.get(uid, ())}:
-                if (key := (uid, lid)) in valued:
-                    before[key] = valued.pop(key)
-                qty = net.get(lid, ZERO)
-                if qty != ZERO:
-                    after[key] = valued[key] = (qty, costs[lid].unit_cost)
-        entries = journal_entries(before, after, event_id, occurred_at)
+            held = held_of.get(uid)
+            if held and not held <= net.keys():  # a lot it no longer draws from: visit it too
+                pairs = [(lid, net.get(lid, ZERO)) for lid in sorted(held.union(net))]
+            if pairs:
+                self._journal(uid, pairs, entries, event_id, occurred_at)
         if entries:
             accumulate(self.posted, entries)
         return entries
+
+    def _journal(
+        self,
+        uid: str,
+        pairs: list[tuple[str, Decimal]],
+        entries: list[CogsEntry],
+        event_id: str,
+        occurred_at: datetime,
+    ) -> None:
+        """Value the usage's pairs (lot, net qty) anew; append what the journal posts.
+
+        The amounts are ``journal_entries``' own expressions (the same Decimal operations);
+        the terms it computes that are always zero (the revaluation of a pair that appears
+        or vanishes) are skipped.
+        """
+        valued, costs, append = self.valued, self.costs, entries.append
+        for lid, qty in pairs:
+            key = (uid, lid)
+            old = valued.pop(key, None)
+            if qty != ZERO:
+                unit = costs[lid].unit_cost
+                valued[key] = (qty, unit)
+                if old is None:  # a new pair: a pure allocation
+                    moved = (qty - ZERO) * unit
+                else:
+                    old_qty, old_cost = old
+                    revalued = old_qty * (unit - old_cost)
+                    if revalued != ZERO:
+                        append(CogsEntry(uid, lid, revalued, _REVALUATION, event_id, occurred_at))
+                    moved = (qty - old_qty) * unit
+            elif old is not None:  # a pair that vanished: its units leave at their cost
+                moved = (ZERO - old[0]) * old[1]
+            else:
+                continue
+            if moved != ZERO:
+                append(CogsEntry(uid, lid, moved, _ALLOCATION, event_id, occurred_at))
 
     def _rebill(self, keys: set[str]) -> None:
         keys = self.index.spread_over(keys)

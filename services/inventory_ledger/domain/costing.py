@@ -30,7 +30,7 @@ a change reaching them is left to the full evaluation (:class:`CostCycleError`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -136,7 +136,10 @@ class CostRun:
     """One evaluation: memoized lot costs, cycle cuts and taint.
 
     With ``known`` it is incremental: a lot outside ``stale`` keeps its known cost, and
-    meeting a cycle or a tainted lot raises :class:`CostCycleError`.
+    meeting a cycle or a tainted lot raises :class:`CostCycleError`. ``known_cogs`` (the COGS
+    each usage was last valued at, from the same known costs) lets a usage outside
+    ``changed`` (usages whose allocation changed since) that draws on no stale or tainted
+    lot keep its known COGS: the sum would be the same, term by term.
     """
 
     inputs: CostInputs
@@ -144,6 +147,8 @@ class CostRun:
     known: Mapping[str, LotCost] | None = None
     stale: set[str] = field(default_factory=set)
     tainted: set[str] = field(default_factory=set)
+    known_cogs: Mapping[str, Decimal] | None = None
+    changed: Collection[str] = ()
     done: dict[str, LotCost] = field(default_factory=dict)
     busy: set[str] = field(default_factory=set)
     _cut: bool = False
@@ -177,6 +182,16 @@ class CostRun:
         net = self.inputs.net.get(uid)
         total = ZERO
         if net:
+            known_cogs = self.known_cogs
+            if known_cogs is not None and uid not in self.changed:
+                stale, tainted = self.stale, self.tainted
+                for lid in net:
+                    if lid in stale or lid in tainted:
+                        break  # its COGS may change (or the run must fail): sum it anew
+                else:
+                    known = known_cogs.get(uid)
+                    if known is not None:
+                        return known
             for lid, q in sorted(net.items()) if len(net) > 1 else net.items():
                 total = total + q * self.lot(lid).unit_cost  # as sum(..., ZERO) adds
         return total
