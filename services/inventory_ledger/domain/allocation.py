@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from .frozen import fast_init
 from .moment import Moment
 from .usage import Usage
 
@@ -42,6 +43,7 @@ class CostingMethod(StrEnum):
     LIFO = "lifo"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, order=True)
 class Supply:
     """``qty`` of a lot became available at ``at`` (a receipt, completed output, produced line).
@@ -55,6 +57,7 @@ class Supply:
     serials: tuple[str, ...] = ()
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ReturnLine:
     """A customer return line: ``qty`` of the item came back at ``at``.
@@ -76,6 +79,7 @@ Step = Supply | Usage | ReturnLine
 """Anything that moves an item's allocation state, processed in ``at`` order."""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, order=True)
 class Allocation:
     """``qty`` of usage ``usage_id`` drawn from lot ``lot_id`` by the step at ``at``.
@@ -91,6 +95,7 @@ class Allocation:
     serials: tuple[str, ...] = ()
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class GiveBack:
     """What the return step at ``at`` did with ``qty`` units (a negative usage).

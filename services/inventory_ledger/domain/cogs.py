@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from .frozen import fast_init
 from .item import ZERO
 
 __all__ = ["CogsCause", "CogsEntry", "Valuation", "accumulate", "journal", "journal_entries"]
@@ -30,6 +31,7 @@ class CogsCause(StrEnum):
     REVALUATION = "revaluation"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class CogsEntry:
     """``amount`` added to the COGS of ``usage_id`` for goods of ``lot_id`` by ``event_id``.

@@ -29,6 +29,7 @@ from .cost_translation import facts_of
 from .costing import CostInputs, LotCost, evaluate
 from .errors import EventRejectedError
 from .events import Event, PurchaseOpened
+from .frozen import fast_init
 from .item import ZERO, ItemKey
 from .item_book import ItemBook, record
 from .moment import Moment
@@ -72,6 +73,7 @@ class CostBooks:
         return self.items.get(item) or ItemBook(item, method)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class CostChanges:
     """What one event changed on the cost side."""

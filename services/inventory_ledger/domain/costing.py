@@ -37,6 +37,7 @@ from decimal import Decimal
 from .cost_index import COST_PLACES, CostIndex, unit_cost
 from .errors import DomainError
 from .events import PurchaseOpened
+from .frozen import fast_init
 from .item import ZERO
 from .lot import CostStatus, Lot, LotKind
 from .usage import Usage
@@ -54,6 +55,7 @@ __all__ = [
 ]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class LotCost:
     """A lot's current unit cost and whether it is final."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from .frozen import fast_init
 from .item import ZERO, ItemKey
 from .moment import Moment
 
@@ -49,6 +50,7 @@ def lot_id(document: str, line: str, item: ItemKey, mfr_lot: str | None = None) 
     return base if mfr_lot is None else f"{base}#{mfr_lot}"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Lot:
     """What the events said about one lot.
@@ -73,6 +75,7 @@ class Lot:
     cost_share: Decimal | None = None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class LotRecord:
     """A lot as the queries show it: facts plus derived quantities and cost.

@@ -12,9 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from .frozen import fast_init
+
 __all__ = ["Moment"]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, order=True)
 class Moment:
     """A step's position in business time: ``(at, event_id, seq)``, compared in that order.

@@ -28,6 +28,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from .cost_errors import BusinessRuleViolation, CostReason
+from .frozen import fast_init
 from .item import ItemKey
 from .lot import Lot
 from .moment import Moment
@@ -43,6 +44,7 @@ class SerialMoveKind(StrEnum):
     RETURN = "return"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, order=True)
 class SerialMove:
     """Serial ``serial`` of an item moved (``kind``) at ``at``."""

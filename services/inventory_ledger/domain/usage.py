@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from .frozen import fast_init
 from .item import ZERO, ItemKey
 from .moment import Moment
 
@@ -28,6 +29,7 @@ class UsageKind(StrEnum):
     DIVISION = "division"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Usage:
     """One use of goods, at business-time position ``at``. Invariant: ``qty > 0``."""
@@ -43,6 +45,7 @@ class Usage:
     serials: tuple[str, ...] = ()
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class UsageRecord:
     """A usage as the queries show it.
