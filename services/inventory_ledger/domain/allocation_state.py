@@ -164,16 +164,19 @@ class AllocationState:
         if generic <= ZERO:
             return
         # the open lots it may draw from, in method order (most usages stop at the first)
+        found: Iterable[tuple[datetime, str, str, str]]
         if lots is not None:
             first = self.first
             found = sorted(_place(first[lot], lot) for lot in lots if free.get(lot, ZERO))
+            if self.method is _LIFO:
+                found.reverse()
         else:
             if self._open is None:
                 first = self.first
                 self._open = sorted(_place(first[lot], lot) for lot in free)
-            found = self._open[:]  # _take drops used-up lots from _open
-        if self.method is _LIFO:
-            found.reverse()
+            # walked in place, not copied: the lots it uses up leave _open after the walk
+            found = reversed(self._open) if self.method is _LIFO else self._open
+        used_up: list[tuple[datetime, str, str, str]] = []
         mfr_lot = self.usages[usage_id].mfr_lot
         mfr, pending, rows = self.mfr, self.pending, self._rows
         for entry in found:
@@ -186,8 +189,7 @@ class AllocationState:
             rest = have - take
             if rest <= ZERO:
                 del free[lot]
-                if self._open is not None:
-                    del self._open[bisect_left(self._open, _place(self.first[lot], lot))]
+                used_up.append(_place(self.first[lot], lot))
             else:
                 free[lot] = rest
             left = pending[usage_id] - take
@@ -204,6 +206,9 @@ class AllocationState:
             generic -= take
             if generic <= ZERO:
                 break
+        if used_up and self._open is not None:
+            for place in used_up:
+                del self._open[bisect_left(self._open, place)]
 
     def _serve_serials(self, usage_id: str, lots: set[str] | None) -> None:
         free = self.free

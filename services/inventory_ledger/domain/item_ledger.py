@@ -31,7 +31,7 @@ from .item_book import ItemBook
 from .lot import Lot
 from .moment import Moment
 from .reallocation import Allocated, resume, run_sorted
-from .serials import SerialMove
+from .serials import SerialMove, move_order
 from .usage import Usage
 
 __all__ = ["ItemLedger", "Reallocation"]
@@ -137,7 +137,7 @@ class ItemLedger:
                 self.documents.setdefault(usage.document, []).append(usage.usage_id)
             usages[usage.usage_id] = usage
         for move in facts.serial_moves:
-            insort(self.serial_moves.setdefault(move.serial, []), move)
+            insort(self.serial_moves.setdefault(move.serial, []), move, key=move_order)
         supplies, used, returns = facts.supplies, facts.usages, facts.returns
         count = len(supplies) + len(used) + len(returns)
         if not count:

@@ -46,7 +46,7 @@ def lot_id(document: str, line: str, item: ItemKey, mfr_lot: str | None = None) 
     The item is part of the id because a lot belongs to exactly one item; the mfr lot is,
     because goods of different manufacturer lots are never merged into one lot.
     """
-    base = f"{document}/{line}:{item}"
+    base = f"{document}/{line}:{item.location}/{item.lic}"  # str(item), without its call
     return base if mfr_lot is None else f"{base}#{mfr_lot}"
 
 

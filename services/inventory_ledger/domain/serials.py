@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -33,7 +34,14 @@ from .item import ItemKey
 from .lot import Lot
 from .moment import Moment
 
-__all__ = ["SerialMove", "SerialMoveKind", "check_lines", "check_serials", "in_stock"]
+__all__ = [
+    "SerialMove",
+    "SerialMoveKind",
+    "check_lines",
+    "check_serials",
+    "in_stock",
+    "move_order",
+]
 
 
 class SerialMoveKind(StrEnum):
@@ -85,7 +93,14 @@ def check_serials(item: ItemKey, known: Iterable[SerialMove], new: Iterable[Seri
         if move.serial in named:
             timelines.setdefault(move.serial, []).append(move)
     for serial in sorted(timelines):
-        _walk(item, sorted(timelines[serial]))
+        _walk(item, sorted(timelines[serial], key=move_order))
+
+
+def move_order(move: SerialMove) -> tuple[str, tuple[datetime, str, str], str]:
+    """A move's place in :class:`SerialMove` order, as a plain tuple (compared in C, not
+    through the dataclass's and the moment's ``__lt__``)."""
+    at = move.at
+    return (move.serial, (at.at, at.event_id, at.seq), move.kind)
 
 
 def in_stock(moves: Iterable[SerialMove]) -> frozenset[str]:
