@@ -15,13 +15,14 @@ a tainted lot (see ``costing``) falls back to evaluating everything, as the refe
 
 from __future__ import annotations
 
+from bisect import insort
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from .cogs import CogsCause, CogsEntry, accumulate
 from .cost_index import ROLLED, CostIndex
-from .costing import CostCycleError, CostInputs, CostRun, LotCost, leaf_changed
+from .costing import CostCycleError, CostInputs, CostRun, LotCost, leaf_changed, leaf_cost
 from .events import PurchaseOpened
 from .item import ZERO
 from .lot import Lot, LotKind
@@ -106,7 +107,8 @@ class CostGraph:
         """A new usage (its COGS starts at zero)."""
         usage_id = usage.usage_id
         if usage_id not in self.usages:
-            self.index.add_usage(usage)
+            # CostIndex.add_usage, inlined (one call less per usage line)
+            insort(self.index.used_by_doc.setdefault(usage.document, []), usage_id)
             if usage_id not in self._usages:
                 self._usages[usage_id] = set()
         self.usages[usage_id] = usage
@@ -181,7 +183,15 @@ class CostGraph:
                 self.tainted = run.tainted
                 usages = set(self.usages)
             costs = self.costs
-            revalued = {lid: c for lid, c in fresh.items() if costs.get(lid) != c}
+            for lid, cost in fresh.items():
+                known = costs.get(lid)
+                # known != cost, as the dataclass compares: fields, identity first, then ==
+                if (
+                    known is None
+                    or (known.unit_cost is not cost.unit_cost and known.unit_cost != cost.unit_cost)
+                    or (known.status is not cost.status and known.status != cost.status)
+                ):
+                    revalued[lid] = cost
             costs.update(fresh)
         entries = self._revalue(usages, event_id, occurred_at) if usages else []
         self._lots.clear()
@@ -192,6 +202,13 @@ class CostGraph:
     def _recost(self, stale: set[str]) -> dict[str, LotCost]:
         if stale & self.tainted:
             raise CostCycleError(min(stale & self.tainted))
+        lots, index, estimated = self.lots, self.index, self._estimated
+        ordered = sorted(stale)
+        for lid in ordered:
+            if lots[lid].kind in _DERIVED:
+                break
+        else:  # leaves only (receipts, bills, estimates): what CostRun.lot gives them
+            return {lid: leaf_cost(lots[lid], index, estimated) for lid in ordered}
         run = CostRun(
             self._inputs,
             self.index,
@@ -201,7 +218,7 @@ class CostGraph:
             known_cogs=self.cogs,
             changed=self._usages,
         )
-        return {lid: run.lot(lid) for lid in sorted(stale)}
+        return {lid: run.lot(lid) for lid in ordered}
 
     def _reads_usages(self) -> bool:
         """Whether a lot's cost reads a marked usage (its document rolls its COGS up)."""

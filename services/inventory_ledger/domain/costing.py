@@ -121,6 +121,10 @@ def leaf_changed(
     return not (same_cost and (known.status is status or known.status == status))
 
 
+_Roll = tuple[Decimal, CostStatus, dict[str, Decimal], dict[str, Decimal], Decimal]
+"""A rolled document's total cost, status, output quantities and weights, sum of weights."""
+
+
 class CostCycleError(DomainError):
     """An incremental re-costing reached a cost cycle: evaluate everything instead."""
 
@@ -154,6 +158,8 @@ class CostRun:
     done: dict[str, LotCost] = field(default_factory=dict)
     busy: set[str] = field(default_factory=set)
     _cut: bool = False
+    _rolls: dict[tuple[str, LotKind], _Roll] = field(default_factory=dict)
+    """(document, kind) -> what its output lots share (incremental runs only)."""
 
     def lot(self, lid: str) -> LotCost:
         """The unit cost of lot ``lid``."""
@@ -208,7 +214,23 @@ class CostRun:
         return leaf_cost(lot, self.index, self.inputs.estimates)
 
     def _rolled(self, lot: Lot) -> LotCost:
-        document = lot.document
+        kind, document = lot.kind, lot.document
+        rolled = self._rolls.get((document, kind))
+        if rolled is None:
+            rolled = self._roll(document, kind)
+            if self.known is not None:
+                # incremental: a cycle raises instead of cutting, so every output of the
+                # document reads the same total; a full run may cut, per output, differently
+                self._rolls[document, kind] = rolled
+        total, status, qty, weight, whole = rolled
+        if not whole or not qty[lot.lot_id]:
+            return LotCost(ZERO, status)
+        share = total * weight[lot.lot_id] / whole
+        return LotCost(unit_cost(share, qty[lot.lot_id]), status)
+
+    def _roll(self, document: str, kind: LotKind) -> _Roll:
+        """What every output lot of ``kind`` of ``document`` shares: the total to spread,
+        the status, the outputs' quantities and weights and the sum of the weights."""
         total = ZERO
         for uid in self.index.used_by_doc.get(document, ()):
             total = total + self.cogs(uid)  # as sum(..., ZERO) adds, in usage-id order
@@ -216,18 +238,14 @@ class CostRun:
         closed = document in closes
         total += closes.get(document, ZERO)
         lots = self.inputs.lots
-        outputs = [lots[i] for i in self.index.by_doc.get(document, []) if lots[i].kind is lot.kind]
-        status = _FINAL if closed or lot.kind is not _PRODUCTION else _ESTIMATED
+        outputs = [lots[i] for i in self.index.by_doc.get(document, []) if lots[i].kind is kind]
+        status = _FINAL if closed or kind is not _PRODUCTION else _ESTIMATED
         quantities = self.inputs.qty
         qty = {o.lot_id: quantities.get(o.lot_id, ZERO) for o in outputs}
-        if lot.kind is _DIVISION and all(
+        if kind is _DIVISION and all(
             o.cost_share is not None and o.cost_share > ZERO for o in outputs
         ):
             weight = {o.lot_id: o.cost_share or ZERO for o in outputs}
         else:
             weight = qty
-        whole = sum(weight.values(), ZERO)
-        if not whole or not qty[lot.lot_id]:
-            return LotCost(ZERO, status)
-        share = total * weight[lot.lot_id] / whole
-        return LotCost(unit_cost(share, qty[lot.lot_id]), status)
+        return total, status, qty, weight, sum(weight.values(), ZERO)
