@@ -189,7 +189,7 @@ class AllocationState:
             rest = have - take
             if rest <= ZERO:
                 del free[lot]
-                used_up.append(_place(self.first[lot], lot))
+                used_up.append(entry)  # its place: (first availability, lot)
             else:
                 free[lot] = rest
             left = pending[usage_id] - take

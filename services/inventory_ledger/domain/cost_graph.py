@@ -90,7 +90,10 @@ class CostGraph:
         self.lots[lot.lot_id] = lot
         self.qty[lot.lot_id] = lot.received + self.restocked.get(lot.lot_id, ZERO)
         self._lots.update(self.index.add_lot(lot, old))
-        if old is None or old.received_at != lot.received_at:
+        # a merged lot keeps its first receipt's moment object: "is" spares Moment.__eq__
+        if old is None or (
+            old.received_at is not lot.received_at and old.received_at != lot.received_at
+        ):
             self._lots.update(self.index.followers(lot))
         self._lots.add(lot.lot_id)
         if lot.kind in ROLLED:
@@ -229,7 +232,8 @@ class CostGraph:
         return False
 
     def _closure(self, start: list[str]) -> tuple[set[str], set[str]]:
-        rolled = self.index.rolled
+        index, users, known = self.index, self.users, self.lots
+        rolled, returns = index.rolled, index.returns
         stale: set[str] = set()
         usages = set()
         lots, docs, queue = list(start), set(self._docs), list(self._usages)
@@ -238,8 +242,11 @@ class CostGraph:
                 lid = lots.pop()
                 if lid not in stale:
                     stale.add(lid)
-                    queue.extend(self.users.get(lid, ()))
-                    lots.extend(self.index.followers(self.lots[lid]))
+                    queue.extend(users.get(lid, ()))
+                    lot = known[lid]
+                    item = lot.item
+                    if (item.lic, item.location) in returns:  # else it has no followers
+                        lots.extend(index.followers(lot))
             while queue:
                 uid = queue.pop()
                 if uid not in usages:

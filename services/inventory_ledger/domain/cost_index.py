@@ -112,7 +112,10 @@ class CostIndex:
             if (key := po_key(lot)) is not None:
                 self.key_lots.setdefault(key, []).append(lot.lot_id)
                 self.key_of[lot.lot_id] = key
-        if lot.received_at is None or (old is not None and old.received_at == lot.received_at):
+        if lot.received_at is None or (
+            old is not None
+            and (old.received_at is lot.received_at or old.received_at == lot.received_at)
+        ):
             return []
         places = self.returns if lot.kind is _RETURN else self.arrivals
         arrivals = places.setdefault(_item(lot.item), [])
