@@ -25,6 +25,7 @@ from inventory_ledger.adapters.postgres.ledger_reads import reconcile_balances
 from inventory_ledger.adapters.postgres.store import PostgresLedgerStore
 from inventory_ledger.application.apply_batch import Inbound, apply_batch
 from inventory_ledger.application.cost_tracking import CostTracker
+from inventory_ledger.collector import tune_collector
 from inventory_ledger.domain.events import Event
 from inventory_ledger.simulation import SimulationConfig
 
@@ -52,6 +53,7 @@ async def _measure(
 
 
 async def _main(args: argparse.Namespace) -> None:
+    tune_collector()  # the collector settings of the service process (`inventory-ledger run`)
     config = SimulationConfig(events=args.events, seed=args.seed, items=args.items)
     started = time.perf_counter()
     events = domain_events(config)

@@ -32,6 +32,7 @@ import time
 from collections import Counter
 
 from bench.support import domain_events
+from inventory_ledger.collector import tune_collector
 from inventory_ledger.domain import replay
 from inventory_ledger.domain.cost_errors import BusinessRuleViolation
 from inventory_ledger.domain.cost_ledger import CostLedger
@@ -91,6 +92,7 @@ def main() -> None:
     parser.add_argument("--revalidate", action="store_true", help="the cost fold validates too")
     parser.add_argument("--reconcile", action="store_true")
     args = parser.parse_args()
+    tune_collector()  # the collector settings of the service process (`inventory-ledger run`)
     config = SimulationConfig(events=args.events, seed=args.seed, items=args.items)
     started = time.process_time()
     events = domain_events(config)

@@ -52,10 +52,12 @@ def migrate() -> None:
 def run() -> None:
     """Run the service: consume the inbound topics, keep the ledger, publish balance changes."""
     from inventory_ledger.bootstrap import run_service
+    from inventory_ledger.collector import tune_collector
     from inventory_ledger.logs import configure_logging
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
+    tune_collector()
     asyncio.run(run_service(settings))
 
 
@@ -383,11 +385,13 @@ def demo(
     """Migrate, run the service, publish a simulated stream, print the books, stop."""
     from rich.console import Console
 
+    from inventory_ledger.collector import tune_collector
     from inventory_ledger.demo import DemoOptions, run_demo
     from inventory_ledger.logs import configure_logging
 
     settings = Settings()
     configure_logging("WARNING", "console")
+    tune_collector()
     console = Console(width=max(Console().width, 110))
     ok = asyncio.run(run_demo(settings, DemoOptions(events=events, seed=seed), console))
     raise typer.Exit(0 if ok else 1)

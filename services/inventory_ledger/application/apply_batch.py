@@ -22,7 +22,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
-from inventory_ledger.application.cost_tracking import CostSession, CostTracker, serial_keys
+from inventory_ledger.application.cost_tracking import (
+    CostSession,
+    CostTracker,
+    names_serials,
+    serial_keys,
+)
 from inventory_ledger.application.dead_letter import DeadLetter, MessageSource
 from inventory_ledger.application.event_codec import encode_event
 from inventory_ledger.application.ports import (
@@ -231,7 +236,7 @@ class _Posting:
                 self.documents[state.key] = self.changed[state.key] = state
             self.work.transactions.extend(posting.transactions)
             self.work.applied.append(event.event_id)
-            if self.cost is not None and serial_keys(event):
+            if self.cost is not None and names_serials(event):
                 self.serial_events.append(event)
             self.claims.append(
                 Claim(

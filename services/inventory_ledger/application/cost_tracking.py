@@ -44,21 +44,35 @@ __all__ = [
     "CostWrite",
     "MethodsByLic",
     "UsageAllocation",
+    "names_serials",
     "serial_keys",
 ]
 
 
+def names_serials(event: Event) -> bool:
+    """Whether any line of ``event`` names a serial (``serial_keys`` is not empty)."""
+    for name in _serial_names(type(event)):
+        for line in getattr(event, name):
+            if line.serials:
+                return True
+    return False
+
+
 def serial_keys(event: Event) -> frozenset[str]:
     """The serials an event's lines name, as ``location/lic#serial``."""
-    names = _SERIAL_LINES.get(type(event))
-    if names is None:
-        names = _SERIAL_LINES[type(event)] = _serial_fields(type(event))
     return frozenset(
         f"{line.item}#{serial}"
-        for name in names
+        for name in _serial_names(type(event))
         for line in getattr(event, name)
         for serial in line.serials
     )
+
+
+def _serial_names(cls: type) -> tuple[str, ...]:
+    names = _SERIAL_LINES.get(cls)
+    if names is None:
+        names = _SERIAL_LINES[cls] = _serial_fields(cls)
+    return names
 
 
 def _serial_fields(cls: type) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""The cost tracker keeps its long-lived books out of the cyclic collector's passes."""
+"""The cost tracker: its long-lived books kept out of the collector's passes; serial checks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ import weakref
 
 import pytest
 
-from inventory_ledger.application.cost_tracking import FULL_PASS_EVERY, CostTracker
+from inventory_ledger.adapters.contract_events import envelope_to_domain
+from inventory_ledger.application.cost_tracking import (
+    FULL_PASS_EVERY,
+    CostTracker,
+    names_serials,
+    serial_keys,
+)
+from inventory_ledger.simulation import SimulationConfig, generate, valid_events
 
 pytestmark = pytest.mark.unit
 
@@ -44,3 +51,16 @@ def test_cyclic_garbage_frozen_beside_the_books_is_collected_by_the_periodic_ful
         assert gone() is None  # the periodic full pass found it
     finally:
         gc.unfreeze()
+
+
+def test_names_serials_agrees_with_serial_keys_on_a_simulated_stream() -> None:
+    config = SimulationConfig(events=3000, seed=11, items=10)
+    events = [
+        envelope_to_domain(m.value)
+        for m in valid_events(generate(config))
+        if not isinstance(m.value, bytes)
+    ]
+    flags = [names_serials(e) for e in events]
+    assert flags == [bool(serial_keys(e)) for e in events]
+    assert any(flags)
+    assert not all(flags)
