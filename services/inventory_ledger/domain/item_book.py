@@ -94,10 +94,20 @@ def record(book: ItemBook, facts: ItemFacts) -> tuple[ItemBook, Moment | None]:
 
 
 def merge_lot(old: Lot | None, new: Lot) -> Lot:
-    """``old`` with one more event's facts ``new`` merged in (sums, minima, latest given)."""
+    """``old`` with one more event's facts ``new`` merged in (sums, minima, latest given).
+
+    On the incremental fold's hot path too (``item_ledger``): the earliest start is picked by
+    comparing moments' key fields directly (``min`` would call ``Moment.__lt__``); like
+    ``min``, it keeps the first of equal moments.
+    """
     if old is None:
         return new
-    starts = [at for at in (old.received_at, new.received_at) if at is not None]
+    start, other = old.received_at, new.received_at
+    if other is not None and (
+        start is None
+        or (other.at, other.event_id, other.seq) < (start.at, start.event_id, start.seq)
+    ):
+        start = other
     return Lot(
         old.lot_id,
         old.kind,
@@ -106,7 +116,7 @@ def merge_lot(old: Lot | None, new: Lot) -> Lot:
         old.document_line,
         old.mfr_lot,
         old.received + new.received,
-        min(starts, default=None),
+        start,
         new.given_cost if new.given_cost is not None else old.given_cost,
         new.cost_share if new.cost_share is not None else old.cost_share,
     )

@@ -27,7 +27,7 @@ from .allocation_rewind import Tail, rewind
 from .allocation_state import AllocationState
 from .cost_facts import ItemFacts
 from .item import ZERO, ItemKey
-from .item_book import ItemBook
+from .item_book import ItemBook, merge_lot
 from .lot import Lot
 from .moment import Moment
 from .reallocation import Allocated, resume, run_sorted
@@ -57,31 +57,6 @@ def _step_key(step: Step) -> tuple[datetime, str, str, str]:
 
 
 _NO_STEP = Reallocation(None)
-
-
-def _merged(old: Lot, new: Lot) -> Lot:
-    """``merge_lot(old, new)``: sums, the earliest start (by Moment key), the latest given."""
-    start, other = old.received_at, new.received_at
-    if start is None:
-        start = other
-    elif other is not None and (other.at, other.event_id, other.seq) < (
-        start.at,
-        start.event_id,
-        start.seq,
-    ):
-        start = other  # min() keeps the first of equal moments, so only a strictly earlier
-    return Lot(
-        old.lot_id,
-        old.kind,
-        old.item,
-        old.document,
-        old.document_line,
-        old.mfr_lot,
-        old.received + new.received,
-        start,
-        new.given_cost if new.given_cost is not None else old.given_cost,
-        new.cost_share if new.cost_share is not None else old.cost_share,
-    )
 
 
 Change = tuple[Moment | None, set[str], set[str]]
@@ -177,12 +152,12 @@ class ItemLedger:
         return self._keep(since, resume(state, steps[start:]), removed)
 
     def _merge_lots(self, new: list[Lot]) -> None:
-        """Merge the event's lot facts into the item's (as ``item_book.merge_lot`` does)."""
+        """Merge the event's lot facts into the item's."""
         lots, mfr = self.lots, self.mfr
         for lot in new:
             lid = lot.lot_id
             old = lots.get(lid)
-            lots[lid] = lot if old is None else _merged(old, lot)
+            lots[lid] = merge_lot(old, lot)
             mfr[lid] = lot.mfr_lot
             self.has_mfr_lots = self.has_mfr_lots or lot.mfr_lot is not None
 
