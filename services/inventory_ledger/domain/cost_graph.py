@@ -186,15 +186,7 @@ class CostGraph:
                 self.tainted = run.tainted
                 usages = set(self.usages)
             costs = self.costs
-            for lid, cost in fresh.items():
-                known = costs.get(lid)
-                # known != cost, as the dataclass compares: fields, identity first, then ==
-                if (
-                    known is None
-                    or (known.unit_cost is not cost.unit_cost and known.unit_cost != cost.unit_cost)
-                    or (known.status is not cost.status and known.status != cost.status)
-                ):
-                    revalued[lid] = cost
+            revalued = {lid: c for lid, c in fresh.items() if costs.get(lid) != c}
             costs.update(fresh)
         entries = self._revalue(usages, event_id, occurred_at) if usages else []
         self._lots.clear()

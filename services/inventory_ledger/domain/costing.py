@@ -90,35 +90,28 @@ _ROLLED_KINDS = frozenset({LotKind.PRODUCTION, LotKind.ASSEMBLY, LotKind.DIVISIO
 
 def leaf_cost(lot: Lot, index: CostIndex, estimates: Mapping[str, Decimal]) -> LotCost:
     """The cost of a lot that reads no other lot (purchase, increase, beginning balance)."""
-    if (key := index.key_of.get(lot.lot_id)) is not None:
-        billed = index.billed.get(key)
-        if billed is not None:
-            return LotCost(billed, _FINAL)
-        return LotCost(estimates.get(key, ZERO).quantize(COST_PLACES), _ESTIMATED)
-    if lot.given_cost is None:
-        return _UNCOSTED
-    return LotCost(lot.given_cost.quantize(COST_PLACES), _FINAL)
+    return LotCost(*_leaf(lot, index, estimates))
 
 
 def leaf_changed(
     lot: Lot, index: CostIndex, estimates: Mapping[str, Decimal], known: LotCost | None
 ) -> bool:
     """``known != leaf_cost(lot, index, estimates)``, without building the new cost."""
-    if known is None:
-        return True
+    return known is None or (known.unit_cost, known.status) != _leaf(lot, index, estimates)
+
+
+def _leaf(
+    lot: Lot, index: CostIndex, estimates: Mapping[str, Decimal]
+) -> tuple[Decimal, CostStatus]:
+    """A leaf lot's (unit cost, status): billed, else estimated (purchase lots); else given."""
     if (key := index.key_of.get(lot.lot_id)) is not None:
         billed = index.billed.get(key)
         if billed is not None:
-            cost, status = billed, _FINAL
-        else:
-            cost, status = estimates.get(key, ZERO).quantize(COST_PLACES), _ESTIMATED
-    elif lot.given_cost is None:
-        cost, status = ZERO, _ESTIMATED
-    else:
-        cost, status = lot.given_cost.quantize(COST_PLACES), _FINAL
-    # as the dataclass's == compares (unit_cost, status) tuples: identity first, then ==
-    same_cost = known.unit_cost is cost or known.unit_cost == cost
-    return not (same_cost and (known.status is status or known.status == status))
+            return billed, _FINAL
+        return estimates.get(key, ZERO).quantize(COST_PLACES), _ESTIMATED
+    if lot.given_cost is None:
+        return ZERO, _ESTIMATED
+    return lot.given_cost.quantize(COST_PLACES), _FINAL
 
 
 _Roll = tuple[Decimal, CostStatus, dict[str, Decimal], dict[str, Decimal], Decimal]
