@@ -111,7 +111,7 @@ class CostWrite:
     start: int
     events: tuple[Event, ...] = ()
     texts: tuple[str, ...] = ()
-    """``events`` encoded for the log (``event_codec.encode_event``), in the same order."""
+    """``events`` encoded for the log (``event_codec.encode_event``), one per event, in order."""
     lots: tuple[LotRecord, ...] = ()
     gone_lots: tuple[str, ...] = ()
     """Lots that no longer exist (a return lot given back whole)."""

@@ -43,7 +43,7 @@ class PostgresCostLog:
             queries.COST_LOG_APPEND,
             write.start,
             [e.event_id for e in events],
-            list(write.texts) or [encode_event(e) for e in events],
+            list(write.texts),
         )
         moved = await conn.execute(queries.COST_LOG_MOVE_HEAD, write.start, write.head)
         if moved != "UPDATE 1":  # pragma: no cover - the head is locked by this transaction
