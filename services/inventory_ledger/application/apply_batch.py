@@ -276,15 +276,21 @@ async def _cure_parked(ledger: _Posting, parked: list[tuple[Inbound, str]]) -> N
     keys = {key for event in ledger.serial_events for key in serial_keys(event)}
     keys.update(key for event in waiting.values() for key in serial_keys(event))
     while True:
-        if keys - queried:  # a cure names serials other parked events may wait for
+        # a cure names serials other parked events may wait for; they, in turn, may hold only
+        # with events parked on their other serials: gather the stories whole (transitively)
+        frontier = keys - queried
+        while frontier:
+            queried |= frontier
             applied = set(work.applied)  # (a parked event redelivered in this batch is in)
-            for event in await log.parked_for(sorted(keys - queried)):
+            reached: set[str] = set()
+            for event in await log.parked_for(sorted(frontier)):
                 if event.event_id in applied:
                     if event.event_id not in cured:
                         cured.append(event.event_id)
-                else:
-                    waiting.setdefault(event.event_id, event)
-            queried |= keys
+                elif event.event_id not in waiting:
+                    waiting[event.event_id] = event
+                    reached |= serial_keys(event)
+            frontier = reached - queried
         ordered = sorted(waiting.values(), key=lambda e: (e.occurred_at, e.event_id))
         await ledger.lock(ordered)
         took = [event for event in ordered if _try(ledger, [event])] or _take_stories(

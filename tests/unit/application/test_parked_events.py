@@ -145,3 +145,33 @@ def test_a_restart_rebuilds_books_that_hold_a_story_cured_together() -> None:
     late = received("r9", 5, "S", 1, unit_cost=7, serials=("SN-9",))
     (result,) = _run(store, [[late]])  # a fresh tracker: catches up from the log first
     assert result.applied == ("r9",)
+
+
+LINKED = [  # x ships SN-1 and SN-2; x and its return b only hold together (s3 ships SN-1 later)
+    received("r1", 0, "S", 1, unit_cost=5, serials=("SN-1",)),
+    received("r2", 0.5, "S", 1, unit_cost=6, serials=("SN-2",)),
+    shipped("x", 1, "S", 2, serials=("SN-1", "SN-2")),
+    returned("b", 2, "S", 1, original="x", serials=("SN-1",)),
+    shipped("s3", 3, "S", 1, serials=("SN-1",)),
+]
+
+
+def test_a_cure_reaches_a_story_through_another_serial_of_its_events() -> None:
+    """r2 names only SN-2, so it finds x; x holds only with b, which names only SN-1.
+
+    Failed until the parked events were gathered by their serials transitively: the cure
+    tried x alone, and x and b stayed parked for good (found by a drill, as a flaky settle).
+    """
+    store = MemoryLedgerStore()
+    _run(store, [[LINKED[0]], [LINKED[4]], [LINKED[2]], [LINKED[3]], [LINKED[1]]])
+    assert store.state.parked == {}
+    assert set(store.state.processed) == {e.event_id for e in LINKED}
+    assert fold(store.state.transactions) == replay(LINKED).balances
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(5))))
+def test_linked_stories_are_cured_in_every_arrival_order(order: tuple[int, ...]) -> None:
+    store = MemoryLedgerStore()
+    _run(store, [[LINKED[i]] for i in order])
+    assert store.state.parked == {}
+    assert fold(store.state.transactions) == replay(LINKED).balances
