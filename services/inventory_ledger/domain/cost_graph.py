@@ -49,6 +49,9 @@ class CostGraph:
     restocked: dict[str, Decimal] = field(default_factory=dict)
     net: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     users: dict[str, set[str]] = field(default_factory=dict)
+    allocated: dict[str, Decimal] = field(default_factory=dict)
+    """Lot -> Σ of its users' net quantities (kept by ``set_net``: a lot record reads it
+    without walking every usage the lot ever served)."""
     estimates: dict[str, tuple[Moment, Decimal]] = field(default_factory=dict)
     closes: dict[str, tuple[Moment, Decimal]] = field(default_factory=dict)
     bills: dict[str, PurchaseOpened] = field(default_factory=dict)
@@ -122,17 +125,20 @@ class CostGraph:
         marked = self._usages.get(usage_id)
         if marked is None:
             marked = self._usages[usage_id] = set()
-        users = self.users
+        users, allocated = self.users, self.allocated
         if old:
             marked.update(old)
             for lot in old.keys() - net.keys():
                 users[lot].discard(usage_id)
-        for lot in net:
+            for lot, qty in old.items():
+                allocated[lot] -= qty
+        for lot, qty in net.items():
             lot_users = users.get(lot)
             if lot_users is None:
                 users[lot] = {usage_id}
             else:
                 lot_users.add(usage_id)
+            allocated[lot] = allocated.get(lot, ZERO) + qty
         if net:
             self.net[usage_id] = net
 

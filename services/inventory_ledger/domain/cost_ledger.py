@@ -190,7 +190,7 @@ class CostLedger:
         qty = graph.qty.get(lot_id, ZERO)
         if lot.kind is LotKind.RETURN and qty == ZERO:
             return None
-        allocated = sum((graph.net[u][lot_id] for u in graph.users.get(lot_id, ())), ZERO)
+        allocated = graph.allocated.get(lot_id, ZERO)
         cost = graph.costs.get(lot_id, _UNCOSTED)
         return LotRecord(lot, qty, allocated, cost.unit_cost, cost.status)
 
