@@ -9,7 +9,6 @@ import pytest
 
 from inventory_ledger.adapters.contract_events import envelope_to_domain
 from inventory_ledger.application.cost_tracking import (
-    FULL_PASS_EVERY,
     CostTracker,
     names_serials,
     serial_keys,
@@ -37,17 +36,32 @@ def test_settle_freezes_the_heap_and_invalidate_thaws_it() -> None:
         gc.unfreeze()
 
 
-def test_cyclic_garbage_frozen_beside_the_books_is_collected_by_the_periodic_full_pass() -> None:
+def test_a_batch_s_cyclic_garbage_is_collected_before_the_freeze() -> None:
     tracker = CostTracker()
+    try:
+        node = _Node()
+        gone = weakref.ref(node)
+        del node  # garbage, but only the cyclic collector can tell
+        tracker.settle()
+        assert gone() is None  # the young pass freed it: it was not frozen
+    finally:
+        gc.unfreeze()
+
+
+def test_cyclic_garbage_frozen_beside_the_books_is_collected_by_the_periodic_full_pass() -> None:
+    now = [0.0]
+    tracker = CostTracker(full_pass_every_s=60.0, clock=lambda: now[0])
     try:
         node = _Node()
         gone = weakref.ref(node)
         tracker.settle()  # the cycle is alive here, so it is frozen with everything else
         del node
         gc.collect()
+        now[0] = 59.0
+        tracker.settle()
         assert gone() is not None  # frozen: no pass sees it
-        for _ in range(FULL_PASS_EVERY - 1):
-            tracker.settle()
+        now[0] = 60.0
+        tracker.settle()
         assert gone() is None  # the periodic full pass found it
     finally:
         gc.unfreeze()
