@@ -7,11 +7,13 @@ trips (``unnest`` arrays), whatever the number of lots, usages and journal entri
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import partial
 
 import orjson
 
 from inventory_ledger.adapters.postgres import queries
 from inventory_ledger.adapters.postgres.connection import Connection
+from inventory_ledger.adapters.postgres.pipeline import StatementPipeline
 from inventory_ledger.application.cost_tracking import CostWrite, serial_keys
 from inventory_ledger.application.event_codec import decode_event, encode_event
 from inventory_ledger.application.ports import RetryableConflictError
@@ -25,68 +27,82 @@ __all__ = ["PostgresCostLog"]
 class PostgresCostLog:
     """The cost side's reads and writes inside the unit of work's transaction."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, pipe: StatementPipeline | None = None) -> None:
         self._conn = conn
+        self._pipe = pipe or StatementPipeline()
 
     async def lock_cost_log(self) -> int:
+        await self._pipe.drain()
         position: int = await self._conn.fetchval(queries.COST_LOG_LOCK)
         return position
 
     async def cost_events_after(self, position: int, limit: int) -> Sequence[Event]:
+        await self._pipe.drain()
         rows = await self._conn.fetch(queries.COST_LOG_AFTER, position, limit)
         return [decode_event(r["event"]) for r in rows]
 
     async def save_costs(self, write: CostWrite) -> None:
-        conn = self._conn
+        conn, send = self._conn, self._pipe.send
         events = write.events
-        await conn.execute(
-            queries.COST_LOG_APPEND,
-            write.start,
-            [e.event_id for e in events],
-            list(write.texts),
-        )
-        moved = await conn.execute(queries.COST_LOG_MOVE_HEAD, write.start, write.head)
-        if moved != "UPDATE 1":  # pragma: no cover - the head is locked by this transaction
-            raise RetryableConflictError(f"the cost log head moved from {write.start}")
-        if write.gone_lots:
-            await conn.execute(queries.LOTS_DELETE, list(write.gone_lots))
-        if write.lots:
-            await conn.execute(queries.LOTS_SAVE, _rows(_lot_row(r) for r in write.lots))
-        if write.usages:
-            await conn.execute(queries.USAGES_SAVE, _rows(_usage_row(r) for r in write.usages))
-        if write.allocations:
-            await self._save_allocations(write)
-        if write.cogs:
-            await conn.execute(
-                queries.COGS_ENTRIES_ADD,
-                _rows(
-                    (e.event_id, e.usage_id, e.lot_id, e.amount, e.cause.value, e.occurred_at)
-                    for e in write.cogs
-                ),
+        await send(
+            partial(
+                conn.execute,
+                queries.COST_LOG_APPEND,
+                write.start,
+                [e.event_id for e in events],
+                list(write.texts),
             )
+        )
+        await send(partial(_move_head, conn, write.start, write.head))
+        if write.gone_lots:
+            await send(partial(conn.execute, queries.LOTS_DELETE, list(write.gone_lots)))
+        if write.lots:
+            rows = _rows(_lot_row(r) for r in write.lots)
+            await send(partial(conn.execute, queries.LOTS_SAVE, rows))
+        if write.usages:
+            rows = _rows(_usage_row(r) for r in write.usages)
+            await send(partial(conn.execute, queries.USAGES_SAVE, rows))
+        if write.allocations:
+            usage_ids = [a.usage_id for a in write.allocations]
+            await send(partial(conn.execute, queries.ALLOCATIONS_CLEAR, usage_ids))
+            rows = _rows((a.usage_id, *row) for a in write.allocations for row in a.rows)
+            if rows != "[]":
+                await send(partial(conn.execute, queries.ALLOCATIONS_ADD, rows))
+        if write.cogs:
+            rows = _rows(
+                (e.event_id, e.usage_id, e.lot_id, e.amount, e.cause.value, e.occurred_at)
+                for e in write.cogs
+            )
+            await send(partial(conn.execute, queries.COGS_ENTRIES_ADD, rows))
 
     async def parked_for(self, serials: Sequence[str]) -> Sequence[Event]:
+        await self._pipe.drain()
         rows = await self._conn.fetch(queries.PARKED_FOR_SERIALS, list(serials))
         return [decode_event(r["event"]) for r in rows]
 
     async def park(self, events: Sequence[tuple[Event, str]]) -> None:
-        await self._conn.execute(
-            queries.PARKED_ADD,
-            [e.event_id for e, _ in events],
-            [encode_event(e) for e, _ in events],
-            [orjson.dumps(sorted(serial_keys(e))).decode() for e, _ in events],
-            [reason for _, reason in events],
+        await self._pipe.send(
+            partial(
+                self._conn.execute,
+                queries.PARKED_ADD,
+                [e.event_id for e, _ in events],
+                [encode_event(e) for e, _ in events],
+                [orjson.dumps(sorted(serial_keys(e))).decode() for e, _ in events],
+                [reason for _, reason in events],
+            )
         )
 
     async def unpark(self, event_ids: Sequence[str]) -> None:
-        await self._conn.execute(queries.PARKED_REMOVE, list(event_ids))
-        await self._conn.execute(queries.DEAD_LETTERS_CURED, list(event_ids))
+        await self._pipe.send(partial(self._conn.execute, queries.PARKED_REMOVE, list(event_ids)))
+        await self._pipe.send(
+            partial(self._conn.execute, queries.DEAD_LETTERS_CURED, list(event_ids))
+        )
 
-    async def _save_allocations(self, write: CostWrite) -> None:
-        await self._conn.execute(queries.ALLOCATIONS_CLEAR, [a.usage_id for a in write.allocations])
-        rows = [(a.usage_id, *row) for a in write.allocations for row in a.rows]
-        if rows:
-            await self._conn.execute(queries.ALLOCATIONS_ADD, _rows(rows))
+
+async def _move_head(conn: Connection, start: int, head: int) -> None:
+    moved = await conn.execute(queries.COST_LOG_MOVE_HEAD, start, head)
+    if moved != "UPDATE 1":  # pragma: no cover - the head is locked by this transaction
+        raise RetryableConflictError(f"the cost log head moved from {start}")
 
 
 def _rows(rows: Iterable[tuple[object, ...]]) -> str:

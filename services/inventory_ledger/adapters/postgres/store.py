@@ -1,13 +1,16 @@
 """The ledger store on PostgreSQL: one unit of work = one transaction on a pooled connection.
 
 Every statement is set-based (``unnest`` arrays, ``COPY`` for transactions): a batch costs a
-fixed number of round trips, not one per row. Lock order is the caller's sorted order.
+fixed number of round trips, not one per row. Lock order is the caller's sorted order. Writes
+go out without waiting for their replies (``pipeline.StatementPipeline``): the caller builds
+the next statement while the server runs the last; reads and the commit wait for them.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 
 import asyncpg
 
@@ -17,6 +20,7 @@ from inventory_ledger.adapters.postgres.connection import Connection
 from inventory_ledger.adapters.postgres.cost_store import PostgresCostLog
 from inventory_ledger.adapters.postgres.dead_letters import record_dead_letters
 from inventory_ledger.adapters.postgres.document_codec import decode_document, encode_document
+from inventory_ledger.adapters.postgres.pipeline import StatementPipeline
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
 from inventory_ledger.application.dead_letter import DeadLetter
 from inventory_ledger.application.ports import (
@@ -48,9 +52,19 @@ class PostgresUnitOfWork:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        self.cost = PostgresCostLog(conn)
+        self._pipe = StatementPipeline()
+        self.cost = PostgresCostLog(conn, self._pipe)
+
+    async def drain(self) -> None:
+        """Wait for the writes sent so far (before the commit)."""
+        await self._pipe.drain()
+
+    async def abandon(self) -> None:
+        """Stop the writes in flight (before the rollback)."""
+        await self._pipe.abandon()
 
     async def processed(self, event_ids: Sequence[str]) -> Mapping[str, bytes]:
+        await self._pipe.drain()
         rows = await self._conn.fetch(queries.PROCESSED_FINGERPRINTS, list(event_ids))
         return {r["event_id"]: bytes(r["payload_hash"]) for r in rows}
 
@@ -60,6 +74,7 @@ class PostgresUnitOfWork:
         if not keys:
             return {}
         kinds, ids = [k.kind for k in keys], [k.document_id for k in keys]
+        await self._pipe.drain()
         await self._conn.execute(queries.DOCUMENTS_ENSURE, kinds, ids)
         rows = await self._conn.fetch(queries.DOCUMENTS_LOCK, kinds, ids)
         # the caller's own keys, found by plain strings (a StrEnum hashes as its value)
@@ -76,6 +91,7 @@ class PostgresUnitOfWork:
         if not items:
             return {}
         locations, lics = [i.location for i in items], [i.lic for i in items]
+        await self._pipe.drain()
         await self._conn.execute(queries.BALANCES_ENSURE, locations, lics)
         rows = await self._conn.fetch(queries.BALANCES_LOCK, locations, lics)
         wanted = {(i.location, i.lic): i for i in items}  # the caller's own keys
@@ -86,32 +102,38 @@ class PostgresUnitOfWork:
 
     async def save_documents(self, states: Sequence[DocumentState]) -> None:
         if states:
-            await self._conn.execute(
-                queries.DOCUMENTS_SAVE,
-                [s.key.kind for s in states],
-                [s.key.document_id for s in states],
-                [encode_document(s) for s in states],
+            await self._pipe.send(
+                partial(
+                    self._conn.execute,
+                    queries.DOCUMENTS_SAVE,
+                    [s.key.kind for s in states],
+                    [s.key.document_id for s in states],
+                    [encode_document(s) for s in states],
+                )
             )
 
     async def append_transactions(self, transactions: Sequence[Transaction]) -> None:
         if transactions:
-            await self._conn.copy_records_to_table(
-                "transactions",
-                columns=queries.TRANSACTION_COLUMNS,
-                records=[
-                    (
-                        t.item.lic,
-                        t.item.location,
-                        t.bucket,  # a StrEnum is the str it names
-                        t.qty,
-                        t.occurred_at,
-                        t.event_id,
-                        t.document,
-                        t.document_line,
-                        t.mfr_lot,
-                    )
-                    for t in transactions
-                ],
+            await self._pipe.send(
+                partial(
+                    self._conn.copy_records_to_table,
+                    "transactions",
+                    columns=queries.TRANSACTION_COLUMNS,
+                    records=[
+                        (
+                            t.item.lic,
+                            t.item.location,
+                            t.bucket,  # a StrEnum is the str it names
+                            t.qty,
+                            t.occurred_at,
+                            t.event_id,
+                            t.document,
+                            t.document_line,
+                            t.mfr_lot,
+                        )
+                        for t in transactions
+                    ],
+                )
             )
 
     async def save_balances(self, changes: Sequence[BalanceChange]) -> None:
@@ -121,43 +143,56 @@ class PostgresUnitOfWork:
         lics = [c.item.lic for c in changes]
         versions = [c.version for c in changes]
         event_ids = [c.event_id for c in changes]
-        await self._conn.execute(
-            queries.BALANCES_SAVE,
-            locations,
-            lics,
-            [c.balance.on_hand for c in changes],
-            [c.balance.on_order for c in changes],
-            [c.balance.demand for c in changes],
-            versions,
-            [c.occurred_at for c in changes],
+        await self._pipe.send(
+            partial(
+                self._conn.execute,
+                queries.BALANCES_SAVE,
+                locations,
+                lics,
+                [c.balance.on_hand for c in changes],
+                [c.balance.on_order for c in changes],
+                [c.balance.demand for c in changes],
+                versions,
+                [c.occurred_at for c in changes],
+            )
         )
-        await self._conn.execute(
-            queries.OUTBOX_ADD,
-            event_ids,
-            locations,
-            lics,
-            versions,
-            [balance_changed_payload(c, e) for c, e in zip(changes, event_ids, strict=True)],
+        await self._pipe.send(
+            partial(
+                self._conn.execute,
+                queries.OUTBOX_ADD,
+                event_ids,
+                locations,
+                lics,
+                versions,
+                [balance_changed_payload(c, e) for c, e in zip(changes, event_ids, strict=True)],
+            )
         )
 
     async def claim(self, claims: Sequence[Claim]) -> None:
         if not claims:
             return
-        try:
-            await self._conn.execute(
-                queries.CLAIM_EVENTS,
+        await self._pipe.send(
+            partial(
+                _claim,
+                self._conn,
                 [c.event_id for c in claims],
                 [c.event_type for c in claims],
                 [c.fingerprint for c in claims],
                 [c.occurred_at for c in claims],
             )
-        except asyncpg.UniqueViolationError as exc:
-            msg = f"an event was processed concurrently; redo the batch ({exc.detail})"
-            raise RetryableConflictError(msg) from exc
+        )
 
     async def record_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         if letters:
-            await record_dead_letters(self._conn, letters)
+            await self._pipe.send(partial(record_dead_letters, self._conn, letters))
+
+
+async def _claim(conn: Connection, *columns: list[object]) -> None:
+    try:
+        await conn.execute(queries.CLAIM_EVENTS, *columns)
+    except asyncpg.UniqueViolationError as exc:
+        msg = f"an event was processed concurrently; redo the batch ({exc.detail})"
+        raise RetryableConflictError(msg) from exc
 
 
 class PostgresLedgerStore:
@@ -170,7 +205,13 @@ class PostgresLedgerStore:
     async def unit_of_work(self) -> AsyncIterator[PostgresUnitOfWork]:
         try:
             async with self._pool.acquire() as conn, conn.transaction():
-                yield PostgresUnitOfWork(conn)
+                uow = PostgresUnitOfWork(conn)
+                try:
+                    yield uow
+                    await uow.drain()
+                except BaseException:
+                    await uow.abandon()
+                    raise
         except _RETRYABLE as exc:
             raise RetryableConflictError(str(exc)) from exc
         except _UNAVAILABLE as exc:
