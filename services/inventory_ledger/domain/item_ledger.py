@@ -8,7 +8,10 @@ event's work proportional to what it touches:
   append-only fast path: nothing else is read or rewritten);
 * a backdated event at ``since`` rewinds the end state over the tail (the steps and rows at
   or after ``since``, see ``allocation_rewind``), drops the tail rows and re-runs the
-  steps from ``since`` on — the same rows :func:`~.item_book.record` makes.
+  steps from ``since`` on — the same rows :func:`~.item_book.record` makes;
+* in a batch (``apply(facts, defer=True)``), a backdated event only inserts its steps and
+  lowers the item's pending point; :meth:`ItemLedger.flush` then rewinds and re-runs the
+  tail once from the earliest point, for every event of the batch (see ``flush``).
 
 :meth:`ItemLedger.book` returns the immutable :class:`ItemBook` for queries and tests.
 """
@@ -87,6 +90,12 @@ class ItemLedger:
     has_mfr_lots: bool = False
     """Whether any known lot carries an mfr lot (the inferred tracking rule)."""
     state: AllocationState = field(init=False)
+    pending: tuple[Moment, tuple[datetime, str, str, str]] | None = None
+    """The earliest deferred step's moment and sort key (``None``: nothing deferred)."""
+    deferred: set[int] = field(default_factory=set)
+    """``id`` of each step inserted since the last :meth:`flush` without being run: not in
+    the rows yet, so not part of the tail a rewind undoes (the steps list keeps them alive,
+    so their ids stay theirs)."""
 
     def __post_init__(self) -> None:
         self.state = AllocationState(self.method, self.mfr, self.usages, documents=self.documents)
@@ -102,8 +111,14 @@ class ItemLedger:
             return _NO_STEP
         return Reallocation(since, frozenset(usages), frozenset(restocked))
 
-    def apply(self, facts: ItemFacts) -> Change:
-        """:meth:`record`, as a plain tuple (since, usages, restocked lots): the fold's path."""
+    def apply(self, facts: ItemFacts, *, defer: bool = False) -> Change:
+        """:meth:`record`, as a plain tuple (since, usages, restocked lots): the fold's path.
+
+        ``defer``: a backdated event (or any event once the item has deferred steps) only
+        inserts its steps and lowers the pending point; nothing is re-allocated until
+        :meth:`flush` (which reports the change then). The append-only fast path still runs
+        at once: it reads and rewrites nothing but the event's own steps.
+        """
         if facts.lots:
             self._merge_lots(facts.lots)
         usages = self.usages
@@ -128,6 +143,13 @@ class ItemLedger:
             new = [step for _, step in keyed]
         since, earliest = keyed[0][1].at, (*keyed[0][0][:3], "")
         keys, steps, state = self.keys, self.steps, self.state
+        pending = self.pending
+        if pending is not None or (defer and keys and keys[-1] >= earliest):
+            self._insert(keyed)
+            self.deferred.update(id(step) for step in new)
+            if pending is None or earliest < pending[1]:
+                self.pending = (since, earliest)
+            return self.flush() if not defer else _NO_CHANGE  # outside a batch: at once
         state.allocations.clear()
         state.givebacks.clear()
         if not keys or keys[-1] < earliest:  # after every step: the append-only fast path
@@ -137,19 +159,49 @@ class ItemLedger:
             return self._keep(since, run_sorted(state, new), ((), ()))
         start = bisect_left(keys, earliest)
         old_tail = steps[start:]
+        self._insert(keyed)
+        return self._reallocate(since, start, old_tail)
+
+    def flush(self) -> Change:
+        """Re-allocate from the earliest deferred point, once for all deferred steps.
+
+        The old tail is the steps at or after that point that had been run (the deferred
+        ones are left out: they have no rows to undo). The rows equal those of applying the
+        events one at a time: rows before the point are untouched either way, and the steps
+        from it on are re-run in moment order on the same state (``rewind`` gives the state
+        the rows before the point leave, as ``state_at`` would).
+        """
+        pending = self.pending
+        if pending is None:
+            return _NO_CHANGE
+        since, earliest = pending
+        start = bisect_left(self.keys, earliest)
+        deferred = self.deferred
+        old_tail = [step for step in self.steps[start:] if id(step) not in deferred]
+        self.pending = None
+        deferred.clear()
+        return self._reallocate(since, start, old_tail)
+
+    def _insert(self, keyed: list[tuple[tuple[datetime, str, str, str], Step]]) -> None:
+        """Insert the event's steps (sorted by key) at their places."""
+        keys, steps = self.keys, self.steps
         for key, step in keyed:
-            if keys[-1] < key:
+            if not keys or keys[-1] < key:
                 keys.append(key)
                 steps.append(step)
             else:
                 index = bisect_left(keys, key)
                 keys.insert(index, key)
                 steps.insert(index, step)
+
+    def _reallocate(self, since: Moment, start: int, old_tail: list[Step]) -> Change:
+        """Cut the rows from ``since``, rewind ``old_tail``, re-run the steps from ``start``."""
+        state = self.state
         removed = self._cut(since)
         self._rewind(since, old_tail, removed)
         state.allocations.clear()
         state.givebacks.clear()
-        return self._keep(since, resume(state, steps[start:]), removed)
+        return self._keep(since, resume(state, self.steps[start:]), removed)
 
     def _merge_lots(self, new: list[Lot]) -> None:
         """Merge the event's lot facts into the item's."""
