@@ -34,7 +34,7 @@ from .item_book import ItemBook, merge_lot
 from .lot import Lot
 from .moment import Moment
 from .reallocation import Allocated, resume, run_sorted
-from .serials import SerialMove, move_order
+from .serials import SerialMove, SerialMoveKind, move_order
 from .usage import Usage
 
 __all__ = ["ItemLedger", "Reallocation"]
@@ -291,3 +291,66 @@ class ItemLedger:
             if self.usages[uid].at < since
         }
         rewind(self.state, Tail(since, old_tail, removed[0], removed[1], earlier))
+        stocked = {s for step in old_tail if isinstance(step, Supply) for s in step.serials}
+        stocked.update(s for g in removed[1] if g.lot_id is not None for s in g.serials)
+        for serial in sorted(stocked):
+            self._hold_as_before(serial, since)
+
+    def _hold_as_before(self, serial: str, since: Moment) -> None:
+        """Set the lot holding ``serial`` to what the rows before ``since`` say.
+
+        ``rewind`` undoes a tail supply or give-back of a serial by dropping its holder. That
+        is the state before it unless the serial was held already: a usage without serials
+        can take a serialized unit, leaving its serial held by an empty lot, and a return
+        then stocks the serial again. So, as ``state_at`` does, the holder is re-read from
+        the serial's own rows before ``since`` (supplies and give-backs put it in a lot,
+        allocations take it out), found through its moves (the rows are already cut).
+        """
+        rows: list[tuple[Moment, int, str | None]] = []
+        for move in self.serial_moves.get(serial, ()):
+            if move.at < since:
+                rows += self._serial_rows(serial, move, since)
+        holder = None
+        for _, _, lot in sorted(rows, key=lambda r: (r[0], r[1])):
+            holder = lot
+        holders = self.state.holders
+        if holder is None:
+            holders.pop(serial, None)
+        else:
+            holders[serial] = holder
+
+    def _serial_rows(
+        self, serial: str, move: SerialMove, since: Moment
+    ) -> list[tuple[Moment, int, str | None]]:
+        """The rows before ``since`` of one move of ``serial``: (moment, 0 in / 1 out, lot)."""
+        at = move.at
+        if move.kind is SerialMoveKind.RETURN:
+            start = bisect_left(self.givebacks, at, key=lambda g: g.at)
+            rows: list[tuple[Moment, int, str | None]] = []
+            for g in self.givebacks[start:]:
+                if g.at != at:
+                    break
+                if g.lot_id is not None and serial in g.serials:
+                    rows.append((at, 0, g.lot_id))
+            return rows
+        for step in self._steps_at(at):
+            if serial not in step.serials:
+                continue
+            if isinstance(step, Supply):
+                return [(at, 0, step.lot_id)]
+            if isinstance(step, Usage):
+                return [
+                    (a.at, 1, None)
+                    for a in self.drawn.get(step.usage_id, ())
+                    if serial in a.serials and a.at < since
+                ]
+        return []
+
+    def _steps_at(self, at: Moment) -> list[Step]:
+        """The steps at moment ``at``."""
+        keys, key = self.keys, (at.at, at.event_id, at.seq)
+        start = bisect_left(keys, (*key, ""))
+        end = start
+        while end < len(keys) and keys[end][:3] == key:
+            end += 1
+        return self.steps[start:end]
