@@ -14,6 +14,12 @@ event the books accepted, in the order applied — with its head position, plus 
 4. appends them to the log, moves the head, and rewrites exactly the lots and usages the
    events changed (``CostLedger.take_dirty``) plus the new COGS journal entries.
 
+Steps 2 and 3 run the books in batch mode (``CostLedger.begin_batch``): each catch-up chunk,
+and the batch's own events, re-allocate a backdated item once and re-cost once, at the end
+(``end_batch``), instead of per event. Rules are still checked per event, exactly. The COGS
+journal entries of a batch therefore carry the batch's last applied event id and its latest
+``occurred_at`` (Σ per usage and lot as per event; see ``CostLedger.end_batch``).
+
 If the transaction does not commit, the in-memory books may be ahead of the database, so
 they are dropped and rebuilt from the log by the next batch (:meth:`CostTracker.invalidate`).
 """
@@ -195,7 +201,12 @@ class CostTracker:
         self._last_full_pass = self.clock()
 
     def invalidate(self) -> None:
-        """The books may be ahead of the database: rebuild them from the log next time."""
+        """The books may be ahead of the database: rebuild them from the log next time.
+
+        An open batch is dropped with them (never ended: its deferred work is for books that
+        will not be used again).
+        """
+        self.ledger.drop_batch()
         self.position = -1
         gc.unfreeze()  # the books about to be dropped become collectable again (see below)
 
@@ -237,12 +248,16 @@ class CostTracker:
             events = await log.cost_events_after(self.position, CATCH_UP_CHUNK)
             if not events:
                 raise RuntimeError(f"cost log ends at {self.position}, its head says {head}")
+            ledger = self.ledger
+            ledger.begin_batch()  # one re-allocation per backdated item, one settle, per chunk
             for event in events:
                 # accepted once (some only together with others): replayed as they are
-                self.ledger.apply(event, serials_checked=True, validated=True)
+                ledger.apply(event, serials_checked=True, validated=True)
+            ledger.end_batch()  # its journal entries were written by the batches that logged them
             self.position += len(events)
             self.settle()
         self.ledger.take_dirty()  # rows of caught-up events were written by their batch
+        self.ledger.begin_batch()  # the batch's own events: ended by CostSession.commit
         return CostSession(self, log, head)
 
 
@@ -259,10 +274,14 @@ class CostSession:
     """Events already encoded by the caller (by event_id): their log text is not made again."""
 
     def apply(self, event: Event) -> None:
-        """Apply ``event`` to the books; a business-rule violation raises, changing nothing."""
+        """Apply ``event`` to the books; a business-rule violation raises, changing nothing.
+
+        The books are in batch mode (``CostTracker.begin``): re-allocation and re-costing
+        wait for :meth:`commit`, the rule checks do not.
+        """
         changes = self.tracker.ledger.apply(event, validated=True)  # post() validated it
         self.events.append(event)
-        self.cogs.extend(changes.cogs)
+        self.cogs.extend(changes.cogs)  # none in batch mode: commit adds the batch's
 
     def apply_together(self, events: Sequence[Event]) -> None:
         """Apply events whose serial stories only hold together (or raise, changing nothing)."""
@@ -272,8 +291,13 @@ class CostSession:
             self.cogs.extend(change.cogs)
 
     async def commit(self) -> CostWrite:
-        """Write the log entries and the changed rows (inside the unit of work)."""
+        """End the batch, then write the log entries and the changed rows (in the unit of work).
+
+        Ending the batch re-allocates the backdated items and settles costs once; its journal
+        entries join the write (the events applied in the batch posted none of their own).
+        """
         ledger = self.tracker.ledger
+        self.cogs.extend(ledger.end_batch().cogs)
         dirty_lots, dirty_usages = ledger.take_dirty()
         lots, gone = [], []
         for lot_id in sorted(dirty_lots):

@@ -12,12 +12,25 @@ reference's books (both checked after every event by a property test).
 
 It is mutable on purpose (copying the books per event would cost their size); like
 ``replay`` it hands out immutable values only: the changes, and the books on request.
+
+**Batch mode** (:meth:`CostLedger.begin_batch` ... :meth:`CostLedger.end_batch`): events
+that arrive far from business-time order each re-allocate their item's tail and re-cost what
+that reaches, so per event the work grows with the history. In a batch, ``apply`` still
+checks every rule and records the facts at once (a violation raises before anything
+changes, as outside a batch: the rules read facts only — serial moves, known mfr lots —
+never allocation rows or costs, which a batch leaves stale until it ends), but a backdated
+item is re-allocated once at ``end_batch`` from its earliest touched point
+(``ItemLedger.flush``) and the cost graph is settled once for the whole batch. The books
+after ``end_batch`` equal those of applying the same events one at a time; the COGS journal
+is cut differently (one settle: at most one entry per usage, lot and cause for the batch)
+with the same Σ per (usage, lot) pair (see :meth:`CostLedger.end_batch`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -44,6 +57,32 @@ _NONE: Mapping[Any, Any] = MappingProxyType({})
 _UNCOSTED = LotCost(ZERO, CostStatus.ESTIMATED)
 
 
+@dataclass(slots=True)
+class _Batch:
+    """An open batch: the items whose re-allocation waits, and what was applied."""
+
+    deferred: set[tuple[str, str]] = field(default_factory=set)
+    """Items (as (lic, location)) with steps inserted but not yet re-allocated."""
+    reallocated: dict[ItemKey, Moment] = field(default_factory=dict)
+    """Items re-allocated at once (the append-only path), from their earliest point."""
+    event_id: str | None = None
+    """The last event applied in the batch: the id its journal entries carry."""
+    occurred_at: datetime | None = None
+    """The latest ``occurred_at`` among the events applied: the entries' moment."""
+
+    def applied(
+        self, event_id: str, occurred_at: datetime, reallocated: Mapping[ItemKey, Moment]
+    ) -> None:
+        """One more event was applied (not rejected, not a duplicate)."""
+        self.event_id = event_id
+        if self.occurred_at is None or occurred_at > self.occurred_at:
+            self.occurred_at = occurred_at
+        for item, since in reallocated.items():
+            old = self.reallocated.get(item)
+            if old is None or since < old:
+                self.reallocated[item] = since
+
+
 def _by_item(pair: tuple[ItemKey, ItemFacts]) -> tuple[str, str]:
     """Items in :class:`ItemKey` order (lic, location), as plain tuples."""
     return (pair[0].lic, pair[0].location)
@@ -68,6 +107,54 @@ class CostLedger:
         default_factory=dict, init=False, repr=False, compare=False
     )
     """``items`` by (lic, location): a plain tuple hashes in C, an ItemKey in Python."""
+    _batch: _Batch | None = field(default=None, init=False, repr=False, compare=False)
+    """The open batch (``None``: every event is settled as it is applied)."""
+
+    def begin_batch(self) -> None:
+        """Defer re-allocating backdated items and settling costs until :meth:`end_batch`."""
+        if self._batch is not None:
+            raise RuntimeError("a cost batch is already open")
+        self._batch = _Batch()
+
+    def end_batch(self) -> CostChanges:
+        """Re-allocate each deferred item once, settle once; what the whole batch changed.
+
+        ``reallocated`` holds every item the batch re-allocated, from its earliest point;
+        ``revalued`` and ``cogs`` are those of the one settle. The journal entries carry the
+        id of the batch's last event applied (in apply order) and the latest ``occurred_at``
+        among its applied events: the batch's events caused them together, so no one event's
+        id would be truer. Their sum per (usage, lot) pair equals that of applying the events
+        one at a time: a pair's entries add up to its value now less its value before the
+        batch, whatever happened in between. A batch that applied nothing changes nothing.
+        """
+        batch = self._batch
+        if batch is None:
+            raise RuntimeError("no cost batch is open")
+        self._batch = None
+        reallocated = batch.reallocated
+        for key in sorted(batch.deferred):
+            ledger = self._ledgers[key]
+            since, changed, restocked = ledger.flush()
+            if since is not None:
+                self._mark_rows(ledger, changed, restocked)
+                old = reallocated.get(ledger.item)
+                if old is None or since < old:
+                    reallocated[ledger.item] = since
+        if batch.event_id is None or batch.occurred_at is None:
+            return CostChanges("", _NONE, _NONE, ())
+        revalued, entries = self.graph.settle(batch.event_id, batch.occurred_at)
+        if revalued or entries:
+            self._mark_settled(revalued, entries)
+        return CostChanges(
+            batch.event_id,
+            MappingProxyType(reallocated) if reallocated else _NONE,
+            MappingProxyType(revalued) if revalued else _NONE,
+            tuple(entries),
+        )
+
+    def drop_batch(self) -> None:
+        """Forget an open batch without ending it (the books are being thrown away)."""
+        self._batch = None
 
     def apply(
         self, event: Event, *, serials_checked: bool = False, validated: bool = False
@@ -84,26 +171,30 @@ class CostLedger:
         if not validated:
             validate(event)
         if type(event) in NOTHING_TO_COST:
-            self.processed.add(event_id)  # orders, PO closes: nothing to cost
-            return CostChanges(event_id, _NONE, _NONE, ())
+            return self._nothing_to_cost(event)  # orders, PO closes
         facts = facts_of(event)
         items = facts.items
         if not (items or facts.estimates or facts.bill or facts.close):
-            self.processed.add(event_id)  # nothing to cost
-            return CostChanges(event_id, _NONE, _NONE, ())
+            return self._nothing_to_cost(event)
         touched = sorted(items.items(), key=_by_item) if len(items) > 1 else items.items()
         for item, item_facts in touched:
             if item_facts.returns or item_facts.serial_moves:  # else no rule to break
                 self._check(item, item_facts, serials=not serials_checked)
         reallocated: dict[ItemKey, Moment] = {}
-        graph = self.graph
+        batch = self._batch
         for item, item_facts in touched:
-            since = self._record(item, item_facts)
+            since = self._record(item, item_facts, batch)
             if since is not None:
                 reallocated[item] = since
         if facts.estimates or facts.bill is not None or facts.close is not None:
             self._mark_inputs(facts)
-        revalued, entries = graph.settle(event_id, event.occurred_at)
+        if batch is not None:  # re-costed once, by end_batch
+            batch.applied(event_id, event.occurred_at, reallocated)
+            self.processed.add(event_id)
+            return CostChanges(
+                event_id, MappingProxyType(reallocated) if reallocated else _NONE, _NONE, ()
+            )
+        revalued, entries = self.graph.settle(event_id, event.occurred_at)
         if revalued or entries:
             self._mark_settled(revalued, entries)
         self.processed.add(event_id)
@@ -113,6 +204,13 @@ class CostLedger:
             MappingProxyType(revalued) if revalued else _NONE,
             tuple(entries),
         )
+
+    def _nothing_to_cost(self, event: Event) -> CostChanges:
+        """An event with nothing to cost is applied all the same (and counts in a batch)."""
+        self.processed.add(event.event_id)
+        if self._batch is not None:
+            self._batch.applied(event.event_id, event.occurred_at, _NONE)
+        return CostChanges(event.event_id, _NONE, _NONE, ())
 
     def _mark_settled(self, revalued: Mapping[str, LotCost], entries: list[CogsEntry]) -> None:
         """Re-costed lots and their usages, and usages with journal entries, are dirty."""
@@ -136,14 +234,24 @@ class CostLedger:
             document, extra = facts.close
             graph.close(document, facts.at, extra)
 
-    def _record(self, item: ItemKey, item_facts: ItemFacts) -> Moment | None:
-        """Record one item's facts and mark what changed, in the graph and for the store."""
+    def _record(self, item: ItemKey, item_facts: ItemFacts, batch: _Batch | None) -> Moment | None:
+        """Record one item's facts and mark what changed, in the graph and for the store.
+
+        In a batch a backdated item only records its facts (``ItemLedger.apply`` with
+        ``defer``) and is remembered: :meth:`end_batch` re-allocates it and marks its rows.
+        """
         graph = self.graph
-        ledger = self._ledgers.get((item.lic, item.location))
+        key = (item.lic, item.location)
+        ledger = self._ledgers.get(key)
         if ledger is None:
             ledger = self.items.get(item) or self._open(item)
-            self._ledgers[item.lic, item.location] = ledger
-        since, changed, restocked = ledger.apply(item_facts)
+            self._ledgers[key] = ledger
+        if batch is None:
+            since, changed, restocked = ledger.apply(item_facts)
+        else:
+            since, changed, restocked = ledger.apply(item_facts, defer=True)
+            if ledger.pending is not None:
+                batch.deferred.add(key)
         dirty_lots, dirty_usages = self.dirty_lots, self.dirty_usages
         if len(item_facts.lots) == 1:
             lot_id = item_facts.lots[0].lot_id
@@ -157,6 +265,14 @@ class CostLedger:
         for usage in item_facts.usages:
             graph.add_usage(usage)
             dirty_usages.add(usage.usage_id)
+        if changed or restocked:
+            self._mark_rows(ledger, changed, restocked)
+        return since
+
+    def _mark_rows(self, ledger: ItemLedger, changed: set[str], restocked: set[str]) -> None:
+        """Usages whose rows changed: their new net allocation; restocked lots: their qty."""
+        graph = self.graph
+        dirty_lots, dirty_usages = self.dirty_lots, self.dirty_usages
         if changed:
             net_of = graph.net
             for usage_id in sorted(changed) if len(changed) > 1 else changed:
@@ -172,7 +288,6 @@ class CostLedger:
             for lot_id in sorted(restocked):
                 graph.set_restocked(lot_id, ledger.restocked[lot_id])
             dirty_lots.update(restocked)
-        return since
 
     def take_dirty(self) -> tuple[frozenset[str], frozenset[str]]:
         """The lots and usages marked since the last call (and clear the marks)."""

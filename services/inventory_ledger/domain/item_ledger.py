@@ -8,7 +8,10 @@ event's work proportional to what it touches:
   append-only fast path: nothing else is read or rewritten);
 * a backdated event at ``since`` rewinds the end state over the tail (the steps and rows at
   or after ``since``, see ``allocation_rewind``), drops the tail rows and re-runs the
-  steps from ``since`` on — the same rows :func:`~.item_book.record` makes.
+  steps from ``since`` on — the same rows :func:`~.item_book.record` makes;
+* in a batch (``apply(facts, defer=True)``), a backdated event only inserts its steps and
+  lowers the item's pending point; :meth:`ItemLedger.flush` then rewinds and re-runs the
+  tail once from the earliest point, for every event of the batch (see ``flush``).
 
 :meth:`ItemLedger.book` returns the immutable :class:`ItemBook` for queries and tests.
 """
@@ -31,7 +34,7 @@ from .item_book import ItemBook, merge_lot
 from .lot import Lot
 from .moment import Moment
 from .reallocation import Allocated, resume, run_sorted
-from .serials import SerialMove, move_order
+from .serials import SerialMove, SerialMoveKind, move_order
 from .usage import Usage
 
 __all__ = ["ItemLedger", "Reallocation"]
@@ -87,6 +90,12 @@ class ItemLedger:
     has_mfr_lots: bool = False
     """Whether any known lot carries an mfr lot (the inferred tracking rule)."""
     state: AllocationState = field(init=False)
+    pending: tuple[Moment, tuple[datetime, str, str, str]] | None = None
+    """The earliest deferred step's moment and sort key (``None``: nothing deferred)."""
+    deferred: set[int] = field(default_factory=set)
+    """``id`` of each step inserted since the last :meth:`flush` without being run: not in
+    the rows yet, so not part of the tail a rewind undoes (the steps list keeps them alive,
+    so their ids stay theirs)."""
 
     def __post_init__(self) -> None:
         self.state = AllocationState(self.method, self.mfr, self.usages, documents=self.documents)
@@ -102,8 +111,14 @@ class ItemLedger:
             return _NO_STEP
         return Reallocation(since, frozenset(usages), frozenset(restocked))
 
-    def apply(self, facts: ItemFacts) -> Change:
-        """:meth:`record`, as a plain tuple (since, usages, restocked lots): the fold's path."""
+    def apply(self, facts: ItemFacts, *, defer: bool = False) -> Change:
+        """:meth:`record`, as a plain tuple (since, usages, restocked lots): the fold's path.
+
+        ``defer``: a backdated event (or any event once the item has deferred steps) only
+        inserts its steps and lowers the pending point; nothing is re-allocated until
+        :meth:`flush` (which reports the change then). The append-only fast path still runs
+        at once: it reads and rewrites nothing but the event's own steps.
+        """
         if facts.lots:
             self._merge_lots(facts.lots)
         usages = self.usages
@@ -128,6 +143,13 @@ class ItemLedger:
             new = [step for _, step in keyed]
         since, earliest = keyed[0][1].at, (*keyed[0][0][:3], "")
         keys, steps, state = self.keys, self.steps, self.state
+        pending = self.pending
+        if pending is not None or (defer and keys and keys[-1] >= earliest):
+            self._insert(keyed)
+            self.deferred.update(id(step) for step in new)
+            if pending is None or earliest < pending[1]:
+                self.pending = (since, earliest)
+            return self.flush() if not defer else _NO_CHANGE  # outside a batch: at once
         state.allocations.clear()
         state.givebacks.clear()
         if not keys or keys[-1] < earliest:  # after every step: the append-only fast path
@@ -137,19 +159,49 @@ class ItemLedger:
             return self._keep(since, run_sorted(state, new), ((), ()))
         start = bisect_left(keys, earliest)
         old_tail = steps[start:]
+        self._insert(keyed)
+        return self._reallocate(since, start, old_tail)
+
+    def flush(self) -> Change:
+        """Re-allocate from the earliest deferred point, once for all deferred steps.
+
+        The old tail is the steps at or after that point that had been run (the deferred
+        ones are left out: they have no rows to undo). The rows equal those of applying the
+        events one at a time: rows before the point are untouched either way, and the steps
+        from it on are re-run in moment order on the same state (``rewind`` gives the state
+        the rows before the point leave, as ``state_at`` would).
+        """
+        pending = self.pending
+        if pending is None:
+            return _NO_CHANGE
+        since, earliest = pending
+        start = bisect_left(self.keys, earliest)
+        deferred = self.deferred
+        old_tail = [step for step in self.steps[start:] if id(step) not in deferred]
+        self.pending = None
+        deferred.clear()
+        return self._reallocate(since, start, old_tail)
+
+    def _insert(self, keyed: list[tuple[tuple[datetime, str, str, str], Step]]) -> None:
+        """Insert the event's steps (sorted by key) at their places."""
+        keys, steps = self.keys, self.steps
         for key, step in keyed:
-            if keys[-1] < key:
+            if not keys or keys[-1] < key:
                 keys.append(key)
                 steps.append(step)
             else:
                 index = bisect_left(keys, key)
                 keys.insert(index, key)
                 steps.insert(index, step)
+
+    def _reallocate(self, since: Moment, start: int, old_tail: list[Step]) -> Change:
+        """Cut the rows from ``since``, rewind ``old_tail``, re-run the steps from ``start``."""
+        state = self.state
         removed = self._cut(since)
         self._rewind(since, old_tail, removed)
         state.allocations.clear()
         state.givebacks.clear()
-        return self._keep(since, resume(state, steps[start:]), removed)
+        return self._keep(since, resume(state, self.steps[start:]), removed)
 
     def _merge_lots(self, new: list[Lot]) -> None:
         """Merge the event's lot facts into the item's."""
@@ -239,3 +291,66 @@ class ItemLedger:
             if self.usages[uid].at < since
         }
         rewind(self.state, Tail(since, old_tail, removed[0], removed[1], earlier))
+        stocked = {s for step in old_tail if isinstance(step, Supply) for s in step.serials}
+        stocked.update(s for g in removed[1] if g.lot_id is not None for s in g.serials)
+        for serial in sorted(stocked):
+            self._hold_as_before(serial, since)
+
+    def _hold_as_before(self, serial: str, since: Moment) -> None:
+        """Set the lot holding ``serial`` to what the rows before ``since`` say.
+
+        ``rewind`` undoes a tail supply or give-back of a serial by dropping its holder. That
+        is the state before it unless the serial was held already: a usage without serials
+        can take a serialized unit, leaving its serial held by an empty lot, and a return
+        then stocks the serial again. So, as ``state_at`` does, the holder is re-read from
+        the serial's own rows before ``since`` (supplies and give-backs put it in a lot,
+        allocations take it out), found through its moves (the rows are already cut).
+        """
+        rows: list[tuple[Moment, int, str | None]] = []
+        for move in self.serial_moves.get(serial, ()):
+            if move.at < since:
+                rows += self._serial_rows(serial, move, since)
+        holder = None
+        for _, _, lot in sorted(rows, key=lambda r: (r[0], r[1])):
+            holder = lot
+        holders = self.state.holders
+        if holder is None:
+            holders.pop(serial, None)
+        else:
+            holders[serial] = holder
+
+    def _serial_rows(
+        self, serial: str, move: SerialMove, since: Moment
+    ) -> list[tuple[Moment, int, str | None]]:
+        """The rows before ``since`` of one move of ``serial``: (moment, 0 in / 1 out, lot)."""
+        at = move.at
+        if move.kind is SerialMoveKind.RETURN:
+            start = bisect_left(self.givebacks, at, key=lambda g: g.at)
+            rows: list[tuple[Moment, int, str | None]] = []
+            for g in self.givebacks[start:]:
+                if g.at != at:
+                    break
+                if g.lot_id is not None and serial in g.serials:
+                    rows.append((at, 0, g.lot_id))
+            return rows
+        for step in self._steps_at(at):
+            if serial not in step.serials:
+                continue
+            if isinstance(step, Supply):
+                return [(at, 0, step.lot_id)]
+            if isinstance(step, Usage):
+                return [
+                    (a.at, 1, None)
+                    for a in self.drawn.get(step.usage_id, ())
+                    if serial in a.serials and a.at < since
+                ]
+        return []
+
+    def _steps_at(self, at: Moment) -> list[Step]:
+        """The steps at moment ``at``."""
+        keys, key = self.keys, (at.at, at.event_id, at.seq)
+        start = bisect_left(keys, (*key, ""))
+        end = start
+        while end < len(keys) and keys[end][:3] == key:
+            end += 1
+        return self.steps[start:end]

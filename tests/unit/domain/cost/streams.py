@@ -5,7 +5,8 @@ lot (every receipt and return names one). Streams mix receipts with and without 
 with freight, shipments that outrun stock, give-back returns and return lots, every
 adjustment kind (assemblies A -> B and divisions B -> A, so cost flows both ways) and jobs.
 Business times are drawn from a small range so that ties (broken by event id) are common.
-Serials are left to their own property (their rules are causal, see ``serials``).
+Serials are left to their own strategy, ``serial_stories`` (their rules are causal, see
+``serials``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from .support import (
     shipped,
 )
 
-__all__ = ["methods", "streams"]
+__all__ = ["methods", "serial_stories", "streams"]
 
 _KINDS = (
     *("recv", "po", "ship", "ship", "ret", "ret", "inc", "dec"),
@@ -123,4 +124,23 @@ def streams(draw: st.DrawFn, max_groups: int = 10) -> list[Event]:
             )
             if draw(st.booleans()):
                 events.append(job_closed(eid(), hours(), job, draw(st.sampled_from((None, 4)))))
+    return events
+
+
+@st.composite
+def serial_stories(draw: st.DrawFn) -> list[Event]:
+    """Each serial's causal story (receipt, then alternating ship / give-back return)."""
+    events: list[Event] = []
+    for n in range(draw(st.integers(1, 4))):
+        serial, hours, eid = f"SN{n}", draw(st.integers(0, 5)), f"s{n}"
+        events.append(received(f"{eid}r", hours, "A", 1, unit_cost=10 + n, serials=(serial,)))
+        for step in range(draw(st.integers(0, 4))):
+            hours += draw(st.integers(1, 3))
+            if step % 2 == 0:
+                events.append(shipped(f"{eid}x{step}", hours, "A", 1, serials=(serial,)))
+            else:
+                original = draw(st.sampled_from((None, f"{eid}x{step - 1}")))
+                events.append(
+                    returned(f"{eid}t{step}", hours, "A", 1, original=original, serials=(serial,))
+                )
     return events

@@ -20,7 +20,7 @@ from inventory_ledger.domain.costing import evaluate
 from inventory_ledger.domain.errors import DomainError
 from inventory_ledger.domain.events import AdjustmentKind, Event
 
-from .streams import methods, streams
+from .streams import methods, serial_stories, streams
 from .support import D, adj_line, adjustment, item, received, returned, shipped
 
 pytestmark = pytest.mark.unit
@@ -51,6 +51,36 @@ def test_incremental_fold_equals_full_evaluation_after_every_event(
 ) -> None:
     events = list(data.draw(st.permutations(data.draw(streams(max_groups=14)))))
     _check_every_event(events, chosen)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data(), methods)
+def test_incremental_fold_equals_the_reference_with_serials_among_plain_stock(
+    data: st.DataObject, chosen: dict[str, CostingMethod]
+) -> None:
+    mixed = [*data.draw(streams(max_groups=6)), *data.draw(serial_stories())]
+    _check_every_event(list(data.draw(st.permutations(mixed))), chosen)
+
+
+def test_a_rewind_gives_a_serial_back_to_the_lot_that_held_it_before() -> None:
+    """A plain decrease took SN0's unit; SN0 shipped late, came back by a return lot.
+
+    The late receipt of SN1 rewinds to 8: SN0's holder before it is R-s0r (its receipt), not
+    none (what undoing the return's restock alone gave), so the shipment of SN0 is served at
+    9 from R-s0r once the decrease takes SN1's unit (LIFO), as in business order.
+    """
+    stream = [
+        adjustment("d", 1, AdjustmentKind.DECREASE, (adj_line("1", "A", 1),)),
+        received("s0r", 0, "A", 1, unit_cost=10, serials=("SN0",)),
+        shipped("s0x", 1, "A", 1, serials=("SN0",)),
+        returned("s0t", 2, "A", 1, serials=("SN0",)),
+        received("s1r", 0, "A", 1, unit_cost=11, serials=("SN1",)),
+    ]
+    _check_every_event(stream, {"A": CostingMethod.LIFO})
+    ledger = CostLedger(methods={item("A"): CostingMethod.LIFO})
+    for event in stream:
+        ledger.apply(event)
+    assert ledger.allocation_rows("shipment:S-s0x/1") == (("shipment:R-s0r/1:main/A", D(1), D(10)),)
 
 
 def test_a_late_receipt_rewinds_only_its_tail_and_recosts_only_its_lots() -> None:

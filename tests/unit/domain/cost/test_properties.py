@@ -28,8 +28,8 @@ from inventory_ledger.domain.events import (
 )
 from inventory_ledger.domain.reallocation import allocate
 
-from .streams import methods, streams
-from .support import item, received, returned, shipped
+from .streams import methods, serial_stories, streams
+from .support import item
 
 pytestmark = pytest.mark.unit
 
@@ -81,29 +81,10 @@ def test_reallocating_from_any_moment_equals_allocating_from_scratch(
             assert again == full, since
 
 
-@st.composite
-def _serial_stories(draw: st.DrawFn) -> list[Event]:
-    """Each serial's causal story (receipt, then alternating ship / give-back return)."""
-    events: list[Event] = []
-    for n in range(draw(st.integers(1, 4))):
-        serial, hours, eid = f"SN{n}", draw(st.integers(0, 5)), f"s{n}"
-        events.append(received(f"{eid}r", hours, "A", 1, unit_cost=10 + n, serials=(serial,)))
-        for step in range(draw(st.integers(0, 4))):
-            hours += draw(st.integers(1, 3))
-            if step % 2 == 0:
-                events.append(shipped(f"{eid}x{step}", hours, "A", 1, serials=(serial,)))
-            else:
-                original = draw(st.sampled_from((None, f"{eid}x{step - 1}")))
-                events.append(
-                    returned(f"{eid}t{step}", hours, "A", 1, original=original, serials=(serial,))
-                )
-    return events
-
-
 @settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_serial_streams_in_any_causal_order_give_the_same_books(data: st.DataObject) -> None:
-    events = data.draw(_serial_stories())
+    events = data.draw(serial_stories())
     shuffled = list(data.draw(st.permutations(events)))
     stories: dict[str, list[Event]] = {}
     for event in sorted(events, key=lambda e: (e.occurred_at, e.event_id)):
