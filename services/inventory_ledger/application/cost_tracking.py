@@ -218,14 +218,15 @@ class CostTracker:
         come more often as the heap grows, so with the books in the heap the collector took
         40-50 % of the cost fold's CPU (``bench/cost_replay.py``). ``gc.freeze`` moves the
         survivors to the permanent generation, which no pass walks; they are still freed by
-        reference counting. Before that, a pass over the young generations (what this batch
-        allocated since the last freeze: a cost proportional to the batch, not to the heap)
-        frees the batch's cyclic garbage (a rejection's traceback, say), so it is not frozen.
-        :meth:`invalidate` unfreezes, so books that are dropped (and any cycle among them) are
-        collected as usual; and every ``full_pass_every_s`` one full pass runs over everything,
-        a safety net for cycles that became garbage after they were frozen (the books hold
-        none). It was every 256 settles: with small batches that was every few seconds, and a
-        full pass over the books of 20k events stalled the batch for 250 ms (p99 latency).
+        reference counting. :meth:`invalidate` unfreezes, so books that are dropped (and any
+        cycle among them) are collected as usual; and every ``full_pass_every_s`` one full pass
+        runs over everything, so cyclic garbage frozen beside the books (a batch's short-lived
+        objects alive at the freeze, or in a cycle the young passes did not reach yet) does not
+        pile up. There is little of it: 14 unreachable objects in 40 batches of 500 events.
+        The full pass ran every 256 settles; with the small batches of a live stream that was
+        every few seconds, and a full pass over the books of 20k events stalled the batch for
+        250 ms (p99 latency). A young pass before each freeze, to free the batch's cycles
+        first, cost 5 ms per batch of 500 for those 14 objects, so there is none.
         """
         self.settles += 1
         now = self.clock()
@@ -233,8 +234,6 @@ class CostTracker:
             self._last_full_pass = now
             gc.unfreeze()
             gc.collect()
-        else:
-            gc.collect(1)
         gc.freeze()
 
     async def begin(self, log: CostLog) -> CostSession:

@@ -36,18 +36,6 @@ def test_settle_freezes_the_heap_and_invalidate_thaws_it() -> None:
         gc.unfreeze()
 
 
-def test_a_batch_s_cyclic_garbage_is_collected_before_the_freeze() -> None:
-    tracker = CostTracker()
-    try:
-        node = _Node()
-        gone = weakref.ref(node)
-        del node  # garbage, but only the cyclic collector can tell
-        tracker.settle()
-        assert gone() is None  # the young pass freed it: it was not frozen
-    finally:
-        gc.unfreeze()
-
-
 def test_cyclic_garbage_frozen_beside_the_books_is_collected_by_the_periodic_full_pass() -> None:
     now = [0.0]
     tracker = CostTracker(full_pass_every_s=60.0, clock=lambda: now[0])
