@@ -21,7 +21,7 @@ import time
 import asyncpg
 
 from bench.support import domain_events, fresh_database, owner_dsn
-from inventory_ledger.adapters.postgres.connection import session_settings
+from inventory_ledger.adapters.postgres.connection import pool_options
 from inventory_ledger.adapters.postgres.ledger_reads import reconcile_balances
 from inventory_ledger.adapters.postgres.store import PostgresLedgerStore
 from inventory_ledger.application.apply_batch import Inbound, apply_batch
@@ -36,9 +36,7 @@ async def _measure(
 ) -> tuple[float, float, bool]:
     """Events/s, client CPU seconds per event, and whether the books reconcile."""
     async with fresh_database(admin, "ledger_app_bench") as dsn:
-        pool = await asyncpg.create_pool(
-            dsn, min_size=1, max_size=2, server_settings=session_settings()
-        )
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2, **pool_options())
         try:
             store, tracker = PostgresLedgerStore(pool), CostTracker() if costs else None
             batches = [

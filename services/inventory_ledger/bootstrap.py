@@ -24,7 +24,7 @@ from inventory_ledger.adapters.kafka.consumer import BatchObserver, Ingestor, bu
 from inventory_ledger.adapters.kafka.consumer_metrics import BatchCounter
 from inventory_ledger.adapters.kafka.lag import consumer_lag
 from inventory_ledger.adapters.kafka.outbox_relay import OutboxRelay
-from inventory_ledger.adapters.postgres.connection import session_settings
+from inventory_ledger.adapters.postgres.connection import pool_options
 from inventory_ledger.adapters.postgres.ledger_reads import outbox_backlog
 from inventory_ledger.adapters.postgres.store import PostgresLedgerStore
 from inventory_ledger.application.cost_tracking import CostTracker, MethodsByLic
@@ -57,7 +57,7 @@ class Service:
             s.database_url.get_secret_value(),
             min_size=s.db_pool_min_size,
             max_size=s.db_pool_max_size,
-            server_settings=session_settings(s.db_statement_timeout_ms),
+            **pool_options(s.db_statement_timeout_ms),
         )
         self.relay = OutboxRelay(
             dsn=s.database_url.get_secret_value(),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-__all__ = ["Connection", "session_settings"]
+__all__ = ["Connection", "keep_session", "pool_options", "session_settings"]
 
 RANDOM_PAGE_COST = "1.1"
 """The planner's cost of a random page read for the service's sessions (the server default, 4,
@@ -23,6 +23,22 @@ def session_settings(statement_timeout_ms: int | None = None) -> dict[str, str]:
     if statement_timeout_ms is not None:
         settings["statement_timeout"] = str(statement_timeout_ms)
     return settings
+
+
+async def keep_session(conn: asyncpg.Connection[Any]) -> None:
+    """Reset nothing when a connection goes back to the pool (asyncpg's ``reset``).
+
+    asyncpg's default reset runs one more statement per release (advisory unlock, ``CLOSE
+    ALL``, ``UNLISTEN *``, ``RESET ALL``): a round trip per batch. The service's pooled
+    sessions never change session state (no session ``SET``, cursor, ``LISTEN`` or advisory
+    lock; the relay's lock has its own connection), and asyncpg still rolls back a
+    transaction left open before calling this.
+    """
+
+
+def pool_options(statement_timeout_ms: int | None = None) -> dict[str, Any]:
+    """``asyncpg.create_pool`` options of the service's pool (and the benchmarks')."""
+    return {"server_settings": session_settings(statement_timeout_ms), "reset": keep_session}
 
 
 if TYPE_CHECKING:
