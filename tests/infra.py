@@ -109,6 +109,25 @@ def unique_name(prefix: str, hint: str = "") -> str:
     return f"{prefix}_{clean}_{uuid.uuid4().hex[:10]}".replace("__", "_")
 
 
+async def migrated_database(owner_dsn: str, app_role: str, hint: str) -> str:
+    """A new database (a unique name from ``hint``) with every migration applied; its name.
+
+    Drop it with :func:`drop_database`; reach it with :func:`with_database`.
+    """
+    import asyncpg
+
+    from inventory_ledger.adapters.postgres.migrations import migrate
+
+    name = unique_name("t", hint)
+    admin = await asyncpg.connect(owner_dsn, timeout=10)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    await migrate(with_database(owner_dsn, name), app_role=app_role)
+    return name
+
+
 async def drop_database(admin_dsn: str, name: str, attempts: int = 20) -> None:
     """Drop a test database and its sessions.
 

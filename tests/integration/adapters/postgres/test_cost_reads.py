@@ -18,12 +18,11 @@ from inventory_ledger.adapters.postgres.cost_reads import (
     unallocated_summary,
     usage,
 )
-from inventory_ledger.adapters.postgres.migrations import migrate
 from inventory_ledger.adapters.postgres.store import PostgresLedgerStore
 from inventory_ledger.application.apply_batch import Inbound, apply_batch
 from inventory_ledger.domain.item import ItemKey
 from tests.conftest import LedgerDatabase
-from tests.infra import drop_database, unique_name, with_database
+from tests.infra import drop_database, migrated_database, with_database
 from tests.integration.adapters.http.cost_story import (
     A_LOT,
     A_SALE,
@@ -139,13 +138,7 @@ async def test_the_cost_story_reconciles_and_a_missing_lot_is_reported(
 async def test_a_quantity_only_ledger_is_not_checked_for_costs(
     ledger_db: LedgerDatabase, app_role: str
 ) -> None:
-    name = unique_name("t", "quantity_only")
-    admin = await asyncpg.connect(ledger_db.owner_dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    await migrate(with_database(ledger_db.owner_dsn, name), app_role=app_role)
+    name = await migrated_database(ledger_db.owner_dsn, app_role, "quantity_only")
     pool = await asyncpg.create_pool(with_database(ledger_db.app_dsn, name), min_size=1)
     try:
         store = PostgresLedgerStore(pool)

@@ -17,9 +17,8 @@ import pytest
 
 from inventory_ledger.adapters.postgres import queries
 from inventory_ledger.adapters.postgres.connection import session_settings
-from inventory_ledger.adapters.postgres.migrations import migrate
 from tests.conftest import LedgerDatabase
-from tests.infra import drop_database, unique_name, with_database
+from tests.infra import drop_database, migrated_database, with_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -44,14 +43,8 @@ _FILL = [
 
 @pytest.fixture(scope="module")
 async def big(ledger_db: LedgerDatabase, app_role: str) -> AsyncIterator[asyncpg.Connection]:
-    name = unique_name("t", "query_plans")
-    admin = await asyncpg.connect(ledger_db.owner_dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
+    name = await migrated_database(ledger_db.owner_dsn, app_role, "query_plans")
     dsn = with_database(ledger_db.owner_dsn, name)
-    await migrate(dsn, app_role=app_role)
     conn = await asyncpg.connect(dsn, server_settings=session_settings())
     try:
         for fill in _FILL:
