@@ -20,6 +20,7 @@ from faststream.kafka import KafkaBroker
 from inventory_ledger.adapters.http.api import create_api
 from inventory_ledger.adapters.http.health import ServiceHealthProbe
 from inventory_ledger.adapters.http.server import HttpServer
+from inventory_ledger.adapters.kafka.alignment import PartitionAligner
 from inventory_ledger.adapters.kafka.consumer import BatchObserver, Ingestor, build_broker
 from inventory_ledger.adapters.kafka.consumer_metrics import BatchCounter
 from inventory_ledger.adapters.kafka.lag import consumer_lag
@@ -50,6 +51,7 @@ class Service:
     broker: KafkaBroker | None = field(default=None, init=False)
     http: HttpServer | None = field(default=None, init=False)
     _gauges: asyncio.Task[None] | None = field(default=None, init=False)
+    _pacer: asyncio.Task[None] | None = field(default=None, init=False)
 
     async def start(self) -> None:
         s = self.settings
@@ -83,8 +85,11 @@ class Service:
             observe=observe,
             costs=CostTracker(MethodsByLic(s.costing_methods)) if s.cost_tracking else None,
         )
-        self.broker = build_broker(s, ingestor, logger=None)
+        aligner = PartitionAligner(s.catchup_window_ms)
+        self.broker = build_broker(s, ingestor, aligner, logger=None)
         await self.broker.start()
+        if s.catchup_window_ms > 0:
+            self._pacer = asyncio.create_task(aligner.run(), name="partition-alignment")
         if self.metrics is not None:
             self._gauges = asyncio.create_task(self._update_gauges(), name="metrics-gauges")
         _log.info(
@@ -117,10 +122,11 @@ class Service:
             _log.error("shutdown took longer than shutdown_timeout_s", timeout_s=timeout)
 
     async def _stop_parts(self) -> None:
-        if self._gauges is not None:
-            self._gauges.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._gauges
+        for task in (self._gauges, self._pacer):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self.broker is not None:
             await self.broker.stop()
         if self.relay is not None:

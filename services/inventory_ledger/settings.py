@@ -101,6 +101,14 @@ class Settings(BaseSettings):
         "to twice this before it is picked up. A poll returns as soon as any record is there: "
         "this does not fill batches (records that arrive while a batch is applied do).",
     )
+    catchup_window_ms: int = Field(
+        default=1000,
+        ge=0,
+        description="While catching up, a partition whose last record is more than this much "
+        "later (Kafka timestamps) than the earliest one still behind is paused until the others "
+        "come near, so a backlog is read in about the order it was written (0: off). It "
+        "changes no result, only the work: see adapters/kafka/alignment.py.",
+    )
     max_poll_interval_ms: int = Field(
         default=300_000, description="Kafka max.poll.interval.ms; a batch must finish sooner."
     )

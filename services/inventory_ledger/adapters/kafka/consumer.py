@@ -36,6 +36,7 @@ from inventory_contracts import (
 )
 from inventory_contracts import DeadLetter as DeadLetterRecord
 from inventory_ledger import failpoints
+from inventory_ledger.adapters.kafka.alignment import PartitionAligner
 from inventory_ledger.adapters.kafka.records import KafkaRecord, split_records
 from inventory_ledger.application.apply_batch import BatchResult, Inbound
 from inventory_ledger.application.cost_tracking import CostTracker
@@ -203,10 +204,16 @@ def _undecoded(msg: StreamMessage[tuple[ConsumerRecord, ...]]) -> Any:
     return msg.raw_message
 
 
-def build_broker(settings: Settings, ingestor: BatchHandler, **broker_options: Any) -> KafkaBroker:
+def build_broker(
+    settings: Settings,
+    ingestor: BatchHandler,
+    aligner: PartitionAligner | None = None,
+    **broker_options: Any,
+) -> KafkaBroker:
     """A broker with the inbound subscriber registered (nothing connects until ``start``).
 
-    It also documents the outbound topics (see :func:`_document`); it does not produce.
+    ``aligner`` paces the subscriber's partitions after each batch (``alignment.py``). The
+    broker also documents the outbound topics (see :func:`_document`); it does not produce.
     """
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
@@ -235,7 +242,12 @@ def build_broker(settings: Settings, ingestor: BatchHandler, **broker_options: A
     async def consume_inbound(msg: KafkaMessage) -> None:
         """Apply a batch of inbound records (purchasing, sales, shipping, jobs, adjustments)."""
         await ingestor.handle(msg.raw_message)
+        if aligner is not None:
+            aligner.seen(msg.raw_message)
+            await aligner.align_quietly()
 
+    if aligner is not None:
+        aligner.attach(lambda: subscriber.consumer)
     spec = subscriber.specification  # documentation only, see _ContractPayload
     assert isinstance(spec, KafkaSubscriberSpecification)
     documented = _ContractPayload(spec._outer_config, spec.config, spec.calls)
