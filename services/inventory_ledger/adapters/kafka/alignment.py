@@ -5,16 +5,17 @@ events), but the work does. A backlog read one topic faster than another — the
 fetches every partition at its own pace, so after an outage or on a replay the shipping topic
 can run a day of business ahead of purchasing — leaves usages unallocated until their receipts
 arrive and makes every late receipt re-allocate a long tail of its item: per-event work grows
-with the distance between the topics (measured: a 300k-event backlog read that way drops from
-about 1,400 to about 220 events/s while the same events in timestamp order keep their rate).
+with the distance between the topics (measured: one service instance on a 300k-event backlog
+read that way fell from about 1,400 to about 220 events/s; see docs/consumer-design.md).
 
 So while catching up, the consumer reads the inbound partitions roughly in Kafka timestamp
 order, as Kafka Streams does: after each batch, every assigned partition whose last record is
 more than ``window_ms`` later than the earliest last record among the partitions still behind
-their high watermark is paused, and a paused one is resumed when the others come within the
-window. A partition at its end does not hold anyone back, so on a live stream (no partition
-behind) nothing is ever paused. Pausing only delays reads: offsets, acks and the books are
-untouched, and a paused partition's prefetched records are fetched again on resume.
+their high watermark (by more than ``backlog`` records) is paused, and a paused one is resumed
+when the others come within the window. A partition near its end does not hold anyone back,
+so on a live stream (no partition ``backlog`` records behind) nothing is ever paused. Pausing
+only delays reads: offsets, acks and the books are untouched, and a paused partition's
+prefetched records are fetched again on resume.
 
 A partition behind whose first record has not been read yet counts as the earliest of all
 (the fetcher tends to drain one partition's buffer before the next, so without this a whole
@@ -110,6 +111,10 @@ class PartitionAligner:
 
     window_ms: int
     consumer: Callable[[], AlignedConsumer | None] = lambda: None
+    backlog: int = 100
+    """Records left to read that make a partition *behind*: on a live stream a partition is
+    often a few records short of its end, and its last record read may be old (a quiet
+    partition), so fewer than this never hold the others back."""
     max_hold_s: float = 5.0
     clock: Callable[[], float] = time.monotonic
     marks: dict[TopicPartition, Mark] = field(default_factory=dict)
@@ -142,7 +147,7 @@ class PartitionAligner:
         behind = set()
         for tp in assigned:
             end = consumer.highwater(tp)
-            if end is None or tp in paused or end > await consumer.position(tp):
+            if end is None or tp in paused or end - await consumer.position(tp) > self.backlog:
                 behind.add(tp)  # a paused partition was behind when paused, and still is
         # a partition behind that delivered nothing yet may hold the oldest records of all
         view = dict(self.marks)

@@ -2,7 +2,8 @@
 
 Two topics hold the same 2,000 s of history: one a record a second, the other a record every
 ten seconds. Read at the same record rate, the sparse one runs most of its history ahead; with
-the aligner the consumer never gets much further ahead on one than the window and a batch.
+the aligner the consumer never gets much further ahead on one than the window and a batch
+(a partition counts as behind here from one batch of records left, not the default 100).
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ async def _read_skew(bootstrap: str, topic: str, window_ms: int) -> int:
     )  # fmt: skip
     await create_topics(bootstrap, f"{topic}.x3", f"{topic}.x4", f"{topic}.x5", partitions=1)
     recorder = SkewRecorder(start_ms, last)
-    broker = build_broker(settings, recorder, PartitionAligner(window_ms), logger=None)
+    aligner = PartitionAligner(window_ms, backlog=BATCH)
+    broker = build_broker(settings, recorder, aligner, logger=None)
     await broker.start()
     try:
         await asyncio.wait_for(recorder.done.wait(), 90)

@@ -75,7 +75,7 @@ class _Record:
 
 
 async def test_partitions_not_read_yet_hold_the_others_until_they_deliver() -> None:
-    consumer = _Consumer({A: 100, B: None, C: 0}, {A: 10, B: 0, C: 0})
+    consumer = _Consumer({A: 1_000, B: None, C: 0}, {A: 10, B: 0, C: 0})
     now = [0.0]
     aligner = PartitionAligner(1_000, clock=lambda: now[0])
     aligner.attach(lambda: consumer)
@@ -83,7 +83,7 @@ async def test_partitions_not_read_yet_hold_the_others_until_they_deliver() -> N
     await aligner.align()
     assert consumer.stopped == {A}  # B is behind (end unknown) and unread; C is empty
     aligner.seen([_Record(B, 4_500)])
-    consumer.ends[B], consumer.at[B] = 50, 5
+    consumer.ends[B], consumer.at[B] = 500, 5
     await aligner.align()
     assert consumer.stopped == set()
     now[0] = 1.0
@@ -96,7 +96,7 @@ async def test_partitions_not_read_yet_hold_the_others_until_they_deliver() -> N
 
 
 async def test_window_zero_touches_nothing_and_revoked_partitions_are_forgotten() -> None:
-    consumer = _Consumer({A: 100, C: 100}, {A: 1, C: 1})
+    consumer = _Consumer({A: 1_000, C: 1_000}, {A: 1, C: 1})
     off = PartitionAligner(0)
     off.attach(lambda: consumer)
     off.seen([_Record(A, 0), _Record(C, 99_000)])
@@ -112,3 +112,17 @@ async def test_window_zero_touches_nothing_and_revoked_partitions_are_forgotten(
     await on.align()
     assert set(on.marks) == {A}
     assert on.paused_by_us == set()
+
+
+async def test_on_a_live_stream_an_old_record_does_not_hold_anyone_back() -> None:
+    """A quiet partition's last record read is old; a few new records there (fewer than the
+    backlog) must not pause the busy partitions, or every quiet record would cost a re-fetch."""
+    consumer = _Consumer({A: 12, C: 5_000}, {A: 10, C: 4_990})
+    aligner = PartitionAligner(1_000)
+    aligner.attach(lambda: consumer)
+    aligner.seen([_Record(A, 0), _Record(C, 600_000)])
+    await aligner.align()
+    assert consumer.stopped == set()
+    consumer.ends[A] = 500  # a backlog on A: now it holds C back
+    await aligner.align()
+    assert consumer.stopped == {C}
