@@ -102,7 +102,7 @@ class Settings(BaseSettings):
         "this does not fill batches (records that arrive while a batch is applied do).",
     )
     catchup_window_ms: int = Field(
-        default=1000,
+        default=100,
         ge=0,
         description="While catching up, a partition whose last record is more than this much "
         "later (Kafka timestamps) than the earliest one still behind is paused until the others "
