@@ -95,17 +95,20 @@ async def test_partitions_not_read_yet_hold_the_others_until_they_deliver() -> N
     assert consumer.stopped == set()
 
 
+async def _aligned(consumer: _Consumer, window_ms: int, *stamps: int) -> PartitionAligner:
+    """An aligner of ``consumer`` that read A at ``stamps[0]`` and C at ``stamps[1]``."""
+    aligner = PartitionAligner(window_ms)
+    aligner.attach(lambda: consumer)
+    aligner.seen([_Record(A, stamps[0]), _Record(C, stamps[1])])
+    await aligner.align()
+    return aligner
+
+
 async def test_window_zero_touches_nothing_and_revoked_partitions_are_forgotten() -> None:
     consumer = _Consumer({A: 1_000, C: 1_000}, {A: 1, C: 1})
-    off = PartitionAligner(0)
-    off.attach(lambda: consumer)
-    off.seen([_Record(A, 0), _Record(C, 99_000)])
-    await off.align()
+    await _aligned(consumer, 0, 0, 99_000)
     assert consumer.stopped == set()
-    on = PartitionAligner(1_000)
-    on.attach(lambda: consumer)
-    on.seen([_Record(A, 0), _Record(C, 99_000)])
-    await on.align()
+    on = await _aligned(consumer, 1_000, 0, 99_000)
     assert consumer.stopped == {C}
     del consumer.ends[C], consumer.at[C]
     consumer.stopped.clear()  # a rebalance takes C away (its pause goes with it)
@@ -118,10 +121,7 @@ async def test_on_a_live_stream_an_old_record_does_not_hold_anyone_back() -> Non
     """A quiet partition's last record read is old; a few new records there (fewer than the
     backlog) must not pause the busy partitions, or every quiet record would cost a re-fetch."""
     consumer = _Consumer({A: 12, C: 5_000}, {A: 10, C: 4_990})
-    aligner = PartitionAligner(1_000)
-    aligner.attach(lambda: consumer)
-    aligner.seen([_Record(A, 0), _Record(C, 600_000)])
-    await aligner.align()
+    aligner = await _aligned(consumer, 1_000, 0, 600_000)
     assert consumer.stopped == set()
     consumer.ends[A] = 500  # a backlog on A: now it holds C back
     await aligner.align()
