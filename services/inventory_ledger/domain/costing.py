@@ -148,6 +148,10 @@ class CostRun:
     tainted: set[str] = field(default_factory=set)
     known_cogs: Mapping[str, Decimal] | None = None
     changed: Collection[str] = ()
+    fixed: Mapping[str, LotCost] | None = None
+    scope: Collection[str] = ()
+    """A full run over ``scope`` only: a lot outside it costs ``fixed[lot]`` (see
+    ``CostGraph.settle``: the lots outside read no cycle and no change)."""
     done: dict[str, LotCost] = field(default_factory=dict)
     busy: set[str] = field(default_factory=set)
     _cut: bool = False
@@ -163,6 +167,8 @@ class CostRun:
             if lid in self.tainted:
                 raise CostCycleError(lid)
             return self.known[lid]
+        if self.fixed is not None and lid not in self.scope:
+            return self.fixed[lid]
         if lid in self.busy:
             if self.known is not None:
                 raise CostCycleError(lid)

@@ -121,3 +121,22 @@ def test_a_cost_cycle_falls_back_to_the_full_evaluation() -> None:
         ledger.apply(event)
     assert ledger.graph.tainted
     _check_every_event(cycle, {})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data(), methods)
+def test_a_cost_cycle_among_other_stock_re_evaluates_only_what_can_read_it(
+    data: st.DataObject, chosen: dict[str, CostingMethod]
+) -> None:
+    """The fallback evaluates, in the full evaluation's order, only the lots downstream of a
+    cycle or a change; the books still equal the reference after every event, in any order."""
+    cycle = [
+        adjustment("cd", 1, AdjustmentKind.DIVISION, (adj_line("1", "B", 1),),
+                   (adj_line("2", "A", 2),)),
+        adjustment("ck", 2, AdjustmentKind.ASSEMBLY,
+                   (adj_line("1", "A", 1), adj_line("2", "M", 1)), (adj_line("3", "B", 1),)),
+        received("cm", 0, "M", 3, unit_cost=5),
+        received("ca", 3, "A", 4, unit_cost=1),
+    ]  # fmt: skip
+    events = list(data.draw(st.permutations([*cycle, *data.draw(streams(max_groups=8))])))
+    _check_every_event(events, chosen)
