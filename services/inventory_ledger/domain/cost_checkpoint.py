@@ -32,7 +32,8 @@ sum, per PO line its estimate (moment, value), bills and billed cost, per job it
 event loads the lots it marks and their downstream closure (``cost_graph``): the usages
 allocated to a re-costed lot, the output lots of those usages' documents, the return lots
 that take a re-costed lot as their latest — never a whole history, except when the closure
-reaches a tainted lot (then everything is re-evaluated, as the reference does).
+reaches a tainted lot (then everything downstream of a tainted or changed lot is re-evaluated
+in the reference's order).
 """
 
 from __future__ import annotations
