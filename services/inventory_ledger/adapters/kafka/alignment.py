@@ -121,6 +121,7 @@ class PartitionAligner:
     paused_by_us: set[TopicPartition] = field(default_factory=set)
     noticed: dict[TopicPartition, float] = field(default_factory=dict)
     """When each partition still behind without a record read was first seen so."""
+    _turn: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def attach(self, consumer: Callable[[], AlignedConsumer | None]) -> None:
         """Pace the consumer ``consumer()`` returns (the subscriber's, once it started)."""
@@ -134,6 +135,10 @@ class PartitionAligner:
 
     async def align(self) -> None:
         """Pause the partitions ahead, resume the others (after a batch, and now and then)."""
+        async with self._turn:  # the handler and the timer: one at a time (paused_by_us)
+            await self._align()
+
+    async def _align(self) -> None:
         consumer = self.consumer()
         if consumer is None or self.window_ms <= 0:
             return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from aiokafka import TopicPartition
 
@@ -126,3 +128,33 @@ async def test_on_a_live_stream_an_old_record_does_not_hold_anyone_back() -> Non
     consumer.ends[A] = 500  # a backlog on A: now it holds C back
     await aligner.align()
     assert consumer.stopped == {C}
+
+
+async def test_the_timer_and_the_handler_align_one_at_a_time() -> None:
+    """An align that read the paused partitions before another paused one must not finish
+    after it and forget that pause: a partition the consumer holds paused but the aligner
+    forgot would never be resumed."""
+    consumer = _Consumer({A: 1_000, C: 1_000}, {A: 1, C: 1})
+    gate, original, calls = asyncio.Event(), consumer.position, []
+
+    async def position(partition: TopicPartition) -> int:
+        calls.append(partition)
+        if len(calls) == 1:
+            await gate.wait()  # the first align stops here, after reading what is paused
+        return await original(partition)
+
+    consumer.position = position  # type: ignore[method-assign]
+    aligner = PartitionAligner(1_000)
+    aligner.attach(lambda: consumer)
+    aligner.seen([_Record(A, 0), _Record(C, 99_000)])
+    first = asyncio.create_task(aligner.align())
+    await asyncio.sleep(0)
+    second = asyncio.create_task(aligner.align())  # pauses C, unless it waits its turn
+    for _ in range(5):
+        await asyncio.sleep(0)
+    aligner.seen([_Record(A, 98_500)])  # now C is near A again
+    gate.set()
+    await asyncio.gather(first, second)
+    await aligner.align()
+    assert consumer.stopped == set()
+    assert aligner.paused_by_us == set()
