@@ -204,13 +204,23 @@ class PostgresLedgerStore:
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[PostgresUnitOfWork]:
         try:
-            async with self._pool.acquire() as conn, conn.transaction():
-                uow = PostgresUnitOfWork(conn)
+            async with self._pool.acquire() as conn:
                 try:
-                    yield uow
-                    await uow.drain()
+                    async with conn.transaction():
+                        uow = PostgresUnitOfWork(conn)
+                        try:
+                            yield uow
+                            await uow.drain()
+                        except BaseException:
+                            await uow.abandon()
+                            raise
                 except BaseException:
-                    await uow.abandon()
+                    # A failed unit of work may leave its connection mid-operation (a write
+                    # the pipeline cancelled, a session the server terminated). The pool's
+                    # release resets nothing (connection.keep_session), so such a connection
+                    # would fail the next batch ("another operation is in progress"): it is
+                    # closed instead, and the pool opens a new one.
+                    conn.terminate()
                     raise
         except _RETRYABLE as exc:
             raise RetryableConflictError(str(exc)) from exc
