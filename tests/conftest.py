@@ -8,6 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+import structlog
 from hypothesis import HealthCheck, settings
 
 from inventory_ledger.adapters.postgres.migrations import migrate
@@ -19,6 +20,17 @@ from tests.infra import (
     kafka_endpoint,
     unique_name,
     with_database,
+)
+
+# A failed batch is logged with its traceback. structlog's default console renderer draws it
+# with every frame's locals (a batch of 500 events: tens of thousands of lines, seconds of
+# CPU that block the event loop the in-process service shares with the test); the service's
+# own configuration (inventory_ledger.logs) prints plain tracebacks, and so do the tests.
+structlog.configure(
+    processors=[
+        *structlog.get_config()["processors"][:-1],
+        structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback),
+    ]
 )
 
 # CI machines are small and busy: data generation may be slow, never a reason to fail a test.
