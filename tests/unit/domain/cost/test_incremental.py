@@ -106,16 +106,21 @@ def test_a_late_receipt_rewinds_only_its_tail_and_recosts_only_its_lots() -> Non
     _check_every_event(stream, {})
 
 
-def test_a_cost_cycle_falls_back_to_the_full_evaluation() -> None:
-    """A division of B waits for the B an assembly of its own A makes (see test_reconcile)."""
-    cycle = [
-        adjustment("d", 1, AdjustmentKind.DIVISION, (adj_line("1", "B", 1),),
+def _cost_cycle(prefix: str = "") -> list[Event]:
+    """A division of B waits for the B an assembly of its own A makes (see test_reconcile);
+    ``prefix`` keeps its documents apart from a stream's."""
+    return [
+        adjustment(f"{prefix}d", 1, AdjustmentKind.DIVISION, (adj_line("1", "B", 1),),
                    (adj_line("2", "A", 2),)),
-        adjustment("k", 2, AdjustmentKind.ASSEMBLY,
+        adjustment(f"{prefix}k", 2, AdjustmentKind.ASSEMBLY,
                    (adj_line("1", "A", 1), adj_line("2", "M", 1)), (adj_line("3", "B", 1),)),
-        received("m", 0, "M", 3, unit_cost=5),
-        received("a", 3, "A", 4, unit_cost=1),
+        received(f"{prefix}m", 0, "M", 3, unit_cost=5),
+        received(f"{prefix}a", 3, "A", 4, unit_cost=1),
     ]  # fmt: skip
+
+
+def test_a_cost_cycle_falls_back_to_the_full_evaluation() -> None:
+    cycle = _cost_cycle()
     ledger = CostLedger()
     for event in cycle:
         ledger.apply(event)
@@ -130,13 +135,6 @@ def test_a_cost_cycle_among_other_stock_re_evaluates_only_what_can_read_it(
 ) -> None:
     """The fallback evaluates, in the full evaluation's order, only the lots downstream of a
     cycle or a change; the books still equal the reference after every event, in any order."""
-    cycle = [
-        adjustment("cd", 1, AdjustmentKind.DIVISION, (adj_line("1", "B", 1),),
-                   (adj_line("2", "A", 2),)),
-        adjustment("ck", 2, AdjustmentKind.ASSEMBLY,
-                   (adj_line("1", "A", 1), adj_line("2", "M", 1)), (adj_line("3", "B", 1),)),
-        received("cm", 0, "M", 3, unit_cost=5),
-        received("ca", 3, "A", 4, unit_cost=1),
-    ]  # fmt: skip
-    events = list(data.draw(st.permutations([*cycle, *data.draw(streams(max_groups=8))])))
+    stream = [*_cost_cycle("c"), *data.draw(streams(max_groups=8))]
+    events = list(data.draw(st.permutations(stream)))
     _check_every_event(events, chosen)
