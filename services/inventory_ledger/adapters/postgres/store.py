@@ -9,7 +9,7 @@ the next statement while the server runs the last; reads and the commit wait for
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from functools import partial
 
 import asyncpg
@@ -220,7 +220,8 @@ class PostgresLedgerStore:
                     # release resets nothing (connection.keep_session), so such a connection
                     # would fail the next batch ("another operation is in progress"): it is
                     # closed instead, and the pool opens a new one.
-                    conn.terminate()
+                    with suppress(asyncpg.InterfaceError):
+                        conn.terminate()  # unless the pool already took it back (pool closed)
                     raise
         except _RETRYABLE as exc:
             raise RetryableConflictError(str(exc)) from exc

@@ -125,6 +125,7 @@ async def test_a_claim_racing_an_uncommitted_one_waits_then_redoes(
     async def first() -> None:
         async with store.unit_of_work() as uow:
             await uow.claim([_claim("race-1")])
+            await uow.drain()  # claims are pipelined: the row is locked once the write is done
             first_claimed.set()
             await first_may_commit.wait()
 
