@@ -101,6 +101,22 @@ class Settings(BaseSettings):
         "to twice this before it is picked up. A poll returns as soon as any record is there: "
         "this does not fill batches (records that arrive while a batch is applied do).",
     )
+    fetch_max_wait_ms: int = Field(
+        default=20,
+        ge=0,
+        description="How long the broker holds a fetch to gather fetch_min_bytes (Kafka "
+        "fetch.max.wait.ms). While a batch is applied the consumer fetches no more, so a fetch "
+        "held this long brings the records that arrived during the batch, not only the first "
+        "one: about 12 ms less p50 latency at 1k ev/s (docs/consumer-design.md, Latency). A "
+        "lone record on a quiet stream waits up to this much longer, and an idle consumer "
+        "fetches this often (20 ms: about 3 % of a core more than aiokafka's 500 ms).",
+    )
+    fetch_min_bytes: int = Field(
+        default=1_048_576,
+        ge=1,
+        description="Bytes a fetch waits for (Kafka fetch.min.bytes); a backlog fills it at "
+        "once, a live stream returns after fetch_max_wait_ms.",
+    )
     catchup_window_ms: int = Field(
         default=100,
         ge=0,

@@ -66,3 +66,26 @@ async def test_the_handler_gets_raw_records_and_faststream_decodes_none(
     assert [r.value for r in handler.records] == values
     assert {(r.topic, r.key) for r in handler.records} == {(names[1], b"k")}
     assert decoded == [], "FastStream's batch decoder ran"
+
+
+async def test_the_fetch_settings_reach_the_consumer(kafka_bootstrap: str, topic: str) -> None:
+    """A fetch holds for ``fetch_max_wait_ms`` to gather ``fetch_min_bytes`` (the latency
+    defaults: docs/consumer-design.md, Latency)."""
+    names = [f"{topic}.{n}" for n in ("p", "s", "sh", "j", "a")]
+    await create_topics(kafka_bootstrap, *names, partitions=1)
+    settings = Settings(
+        kafka_bootstrap_servers=kafka_bootstrap,
+        topic_purchasing=names[0], topic_sales=names[1], topic_shipping=names[2],
+        topic_jobs=names[3], topic_adjustments=names[4], consumer_group=f"{topic}-group",
+        fetch_max_wait_ms=7, fetch_min_bytes=12_345,
+    )  # fmt: skip
+    broker = build_broker(settings, Recording(want=1), logger=None)
+    await broker.start()
+    try:
+        (subscriber,) = broker.subscribers
+        fetcher = subscriber.consumer._fetcher  # type: ignore[attr-defined]
+        assert (fetcher._fetch_max_wait_ms, fetcher._fetch_min_bytes) == (7, 12_345)
+    finally:
+        await broker.stop()
+    defaults = Settings()
+    assert (defaults.fetch_max_wait_ms, defaults.fetch_min_bytes) == (20, 1_048_576)
