@@ -31,6 +31,18 @@ class Recording:
             self.done.set()
 
 
+async def _inbound_settings(bootstrap: str, topic: str, **extra: Any) -> Settings:
+    """Settings on five fresh one-partition inbound topics named after ``topic``."""
+    names = [f"{topic}.{n}" for n in ("p", "s", "sh", "j", "a")]
+    await create_topics(bootstrap, *names, partitions=1)
+    return Settings(
+        kafka_bootstrap_servers=bootstrap,
+        topic_purchasing=names[0], topic_sales=names[1], topic_shipping=names[2],
+        topic_jobs=names[3], topic_adjustments=names[4], consumer_group=f"{topic}-group",
+        **extra,
+    )  # fmt: skip
+
+
 async def test_the_handler_gets_raw_records_and_faststream_decodes_none(
     kafka_bootstrap: str, topic: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -42,13 +54,8 @@ async def test_the_handler_gets_raw_records_and_faststream_decodes_none(
         return await original(self, msg)
 
     monkeypatch.setattr(AioKafkaBatchParser, "decode_batch", counting)
-    names = [f"{topic}.{n}" for n in ("p", "s", "sh", "j", "a")]
-    await create_topics(kafka_bootstrap, *names, partitions=1)
-    settings = Settings(
-        kafka_bootstrap_servers=kafka_bootstrap,
-        topic_purchasing=names[0], topic_sales=names[1], topic_shipping=names[2],
-        topic_jobs=names[3], topic_adjustments=names[4], consumer_group=f"{topic}-group",
-    )  # fmt: skip
+    settings = await _inbound_settings(kafka_bootstrap, topic)
+    names = settings.inbound_topics
     values = [b'{"event_id": "e-1"}', b"not json at all", b"\xff\xfe", b"[1, 2]"]
     handler = Recording(want=len(values))
     broker = build_broker(settings, handler, logger=None)
@@ -71,14 +78,9 @@ async def test_the_handler_gets_raw_records_and_faststream_decodes_none(
 async def test_the_fetch_settings_reach_the_consumer(kafka_bootstrap: str, topic: str) -> None:
     """A fetch holds for ``fetch_max_wait_ms`` to gather ``fetch_min_bytes`` (the latency
     defaults: docs/consumer-design.md, Latency)."""
-    names = [f"{topic}.{n}" for n in ("p", "s", "sh", "j", "a")]
-    await create_topics(kafka_bootstrap, *names, partitions=1)
-    settings = Settings(
-        kafka_bootstrap_servers=kafka_bootstrap,
-        topic_purchasing=names[0], topic_sales=names[1], topic_shipping=names[2],
-        topic_jobs=names[3], topic_adjustments=names[4], consumer_group=f"{topic}-group",
-        fetch_max_wait_ms=7, fetch_min_bytes=12_345,
-    )  # fmt: skip
+    settings = await _inbound_settings(
+        kafka_bootstrap, topic, fetch_max_wait_ms=7, fetch_min_bytes=12_345
+    )
     broker = build_broker(settings, Recording(want=1), logger=None)
     await broker.start()
     try:
