@@ -13,6 +13,10 @@ the frozen, slotted domain dataclasses through their slots directly instead of c
 values are the same (every field is set, and equality, hashing and ``repr`` read only fields),
 and a class this could short-cut (``__post_init__``, ``InitVar``, a field left out of
 ``__init__``, no slots) is built through ``__init__`` instead.
+
+The item key, strings and decimals of an event go through ``domain.sharing``: the cost books
+keep every lot and usage of history, and one instance per repeated value (the same item, line
+number or quantity on event after event) keeps them smaller.
 """
 
 from __future__ import annotations
@@ -24,13 +28,14 @@ import itertools
 import types
 import typing
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any, Final
 
 from pydantic import BaseModel
 
 from inventory_contracts import INBOUND_EVENTS, InboundEvent, parse_event_dict
 from inventory_ledger.domain.events import Event
-from inventory_ledger.domain.item import ItemKey
+from inventory_ledger.domain.sharing import shared_decimal, shared_item, shared_text
 
 __all__ = ["DOMAIN_EVENT_TYPES", "envelope_to_domain", "to_domain"]
 
@@ -38,6 +43,20 @@ DOMAIN_EVENT_TYPES: dict[str, Any] = {cls.event_type: cls for cls in typing.get_
 
 _ENVELOPE_FIELDS: Final = ("event_id", "occurred_at")
 _ITEM_PARTS: Final = ("lic", "location")
+
+
+def _optional(share: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def shared(value: Any) -> Any:
+        return None if value is None else share(value)
+
+    return shared
+
+
+_SHARED: Final[dict[Any, Callable[[Any], Any]]] = {
+    Decimal: _optional(shared_decimal),
+    str: _optional(shared_text),
+}
+"""Field types whose values the books keep one instance of per value (``domain.sharing``)."""
 
 
 def to_domain(event: InboundEvent) -> Event:
@@ -102,8 +121,8 @@ class _Writer:
         """An expression for domain field ``name`` read from contract ``model`` at ``source``."""
         has = name in model.model_fields
         if name == "item":
-            body += self._make("k", ItemKey, {part: f"{source}.{part}" for part in _ITEM_PARTS})
-            return "k"
+            parts = ", ".join(f"{source}.{part}" for part in _ITEM_PARTS)
+            return f"{self.name('item', shared_item)}({parts})"
         inner = _unwrap(hint)
         if isinstance(inner, type) and issubclass(inner, enum.Enum):
             convert = self.name(f"to_{inner.__name__}", _enum_converter(inner))
@@ -116,7 +135,16 @@ class _Writer:
                 line = self.function(element, _line_model(model, name))
                 return f"tuple([{line}(x) for x in {source}.{name} or ()])"
             return f"tuple({source}.{name} or ())"
-        return f"{source}.{name}" if has else "None"  # a field only one line kind has: None
+        return self._scalar(f"{source}.{name}" if has else None, inner)
+
+    def _scalar(self, read: str | None, kind: Any) -> str:
+        """The expression for a plain field read by ``read`` (``None``: a field only one
+        line kind has); the books' repeated value types go through ``domain.sharing``."""
+        if read is None:
+            return "None"
+        if kind in _SHARED:
+            return f"{self.name(f'shared_{kind.__name__}', _SHARED[kind])}({read})"
+        return read
 
     def compile(self) -> dict[str, Any]:
         """Run the generated source; the namespace then holds the functions."""

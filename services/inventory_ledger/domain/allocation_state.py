@@ -16,6 +16,7 @@ from decimal import Decimal
 from .allocation import Allocation, CostingMethod, GiveBack, Supply
 from .item import ZERO
 from .moment import Moment
+from .sharing import shared_decimal
 from .usage import Usage
 
 __all__ = ["AllocationState", "Piece"]
@@ -134,7 +135,8 @@ class AllocationState:
             return
         drawn = sorted(rows.items()) if len(rows) > 1 else list(rows.items())
         append, pieces, usage_pieces = self.allocations.append, self.pieces, self.usage_pieces
-        for (usage_id, lot), (qty, serials) in drawn:
+        for (usage_id, lot), (drawn_qty, serials) in drawn:
+            qty = shared_decimal(drawn_qty)
             append(Allocation(at, usage_id, lot, qty, tuple(serials)))
             piece = (at, usage_id, lot)
             pieces[piece] = qty  # as hold() does, inlined: one row per usage and lot drawn

@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from .frozen import fast_init
 from .item import ZERO
+from .sharing import shared_decimal
 
 __all__ = ["CogsCause", "CogsEntry", "Valuation", "accumulate", "journal", "journal_entries"]
 
@@ -88,4 +89,4 @@ def accumulate(posted: dict[tuple[str, str], Decimal], entries: Iterable[CogsEnt
         if total == ZERO:
             posted.pop(key, None)
         else:
-            posted[key] = total
+            posted[key] = shared_decimal(total)

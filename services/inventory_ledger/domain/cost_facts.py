@@ -19,6 +19,7 @@ from .item import ItemKey
 from .lot import Lot, LotKind, lot_id
 from .moment import Moment
 from .serials import SerialMove, SerialMoveKind
+from .sharing import shared_text
 from .usage import Usage, UsageKind
 
 __all__ = ["CostFacts", "GoodsLine", "ItemFacts", "moves"]
@@ -103,12 +104,12 @@ class CostFacts:
 
     def line_at(self, seq: str) -> Moment:
         """The moment of one line of the event."""
-        return Moment(self.at.at, self.at.event_id, seq)
+        return Moment(self.at.at, self.at.event_id, shared_text(seq))
 
     def used(self, *, kind: UsageKind, doc: str, line: str, goods: GoodsLine) -> None:
         """Goods left stock on ``doc`` line ``line``: a usage (and serials out)."""
         event = self.at
-        at = Moment(event.at, event.event_id, f"0:{goods.line_id}")  # line_at, inlined
+        at = Moment(event.at, event.event_id, shared_text(f"0:{goods.line_id}"))  # line_at, inlined
         item_key = goods.item
         usage = Usage(
             f"{doc}/{line}", kind, item_key, doc, line, goods.qty, at, goods.mfr_lot,
@@ -135,7 +136,7 @@ class CostFacts:
         ``costs`` is (unit cost stated by the line, division cost share).
         """
         event = self.at
-        at = Moment(event.at, event.event_id, f"1:{goods.line_id}")  # line_at, inlined
+        at = Moment(event.at, event.event_id, shared_text(f"1:{goods.line_id}"))  # line_at, inlined
         item_key = goods.item
         lid = lot_id(doc, line, item_key, goods.mfr_lot)
         item = self.items.get(item_key)  # of(), inlined

@@ -27,6 +27,7 @@ from .events import PurchaseOpened
 from .item import ZERO
 from .lot import Lot, LotKind
 from .moment import Moment
+from .sharing import shared_decimal
 from .usage import Usage
 
 __all__ = ["CostGraph"]
@@ -91,7 +92,7 @@ class CostGraph:
         """A lot is new or its facts changed."""
         old = self.lots.get(lot.lot_id)
         self.lots[lot.lot_id] = lot
-        self.qty[lot.lot_id] = lot.received + self.restocked.get(lot.lot_id, ZERO)
+        self.qty[lot.lot_id] = shared_decimal(lot.received + self.restocked.get(lot.lot_id, ZERO))
         self._lots.update(self.index.add_lot(lot, old))
         # a merged lot keeps its first receipt's moment object: "is" spares Moment.__eq__
         if old is None or (
@@ -132,20 +133,21 @@ class CostGraph:
                 users[lot].discard(usage_id)
             for lot, qty in old.items():
                 allocated[lot] -= qty
-        for lot, qty in net.items():
+        for lot, drawn in net.items():
+            net[lot] = qty = shared_decimal(drawn)  # a value, not a key: no resize
             lot_users = users.get(lot)
             if lot_users is None:
                 users[lot] = {usage_id}
             else:
                 lot_users.add(usage_id)
-            allocated[lot] = allocated.get(lot, ZERO) + qty
+            allocated[lot] = shared_decimal(allocated.get(lot, ZERO) + qty)
         if net:
             self.net[usage_id] = net
 
     def set_restocked(self, lot_id: str, qty: Decimal) -> None:
         """What returns restocked into ``lot_id`` is now ``qty``."""
         self.restocked[lot_id] = qty
-        self.qty[lot_id] = self.lots[lot_id].received + qty
+        self.qty[lot_id] = shared_decimal(self.lots[lot_id].received + qty)
 
     def estimate(self, key: str, at: Moment, value: Decimal) -> None:
         """A PO line's estimate as of ``at`` (an older one never wins)."""
@@ -276,7 +278,7 @@ class CostGraph:
             total = ZERO
             for lid, q in pairs:
                 total = total + q * costs[lid].unit_cost  # as sum(..., ZERO) adds, in lot order
-            cogs[uid] = total
+            cogs[uid] = total = shared_decimal(total)
             held = held_of.get(uid)
             if held and not held <= net.keys():  # a lot it no longer draws from: visit it too
                 pairs = [(lid, net.get(lid, ZERO)) for lid in sorted(held.union(net))]

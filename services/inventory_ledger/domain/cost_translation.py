@@ -39,6 +39,7 @@ from .item import ZERO
 from .lot import Lot, LotKind, lot_id
 from .moment import Moment
 from .serials import SerialMoveKind
+from .sharing import shared_text
 from .usage import UsageKind
 
 __all__ = ["NOTHING_TO_COST", "facts_of"]
@@ -126,7 +127,7 @@ def facts_of(event: Event) -> CostFacts:
         case ShipmentReceived():
             _received(event, facts)
         case ShipmentShipped():
-            doc = f"shipment:{event.shipment_id}"
+            doc = shared_text(f"shipment:{event.shipment_id}")
             for sl in event.lines:
                 facts.used(kind=_SHIPMENT, doc=doc, line=sl.line_id, goods=sl)
         case ShipmentReturned():
@@ -152,7 +153,7 @@ def facts_of(event: Event) -> CostFacts:
 
 
 def _planned(event: PurchaseOrderOpened | PurchaseOrderChanged, facts: CostFacts) -> None:
-    doc = f"purchase_order:{event.po_id}"
+    doc = shared_text(f"purchase_order:{event.po_id}")
     for po_line in event.lines:
         lid = lot_id(doc, po_line.line_id, po_line.item)
         lot = Lot(lid, _PURCHASE, po_line.item, doc, po_line.line_id)
@@ -163,16 +164,16 @@ def _planned(event: PurchaseOrderOpened | PurchaseOrderChanged, facts: CostFacts
 def _received(event: ShipmentReceived, facts: CostFacts) -> None:
     for rl in event.lines:
         if event.po_id is not None and rl.po_line_id is not None:
-            doc = f"purchase_order:{event.po_id}"
+            doc = shared_text(f"purchase_order:{event.po_id}")
             facts.made(kind=_PURCHASE, doc=doc, line=rl.po_line_id, goods=rl)
         else:
-            doc = f"shipment:{event.shipment_id}"
+            doc = shared_text(f"shipment:{event.shipment_id}")
             costs = (rl.unit_cost, None)
             facts.made(kind=_PURCHASE, doc=doc, line=rl.line_id, goods=rl, costs=costs)
 
 
 def _returned(event: ShipmentReturned, facts: CostFacts) -> None:
-    doc = f"shipment:{event.shipment_id}"
+    doc = shared_text(f"shipment:{event.shipment_id}")
     original = None
     if event.original_shipment_id is not None:
         original = f"shipment:{event.original_shipment_id}"
@@ -186,11 +187,11 @@ def _returned(event: ShipmentReturned, facts: CostFacts) -> None:
 
 
 def _job(event: JobOpened | MaterialsConsumed | OutputCompleted, facts: CostFacts) -> None:
-    doc = f"job:{event.job_id}"
+    doc = shared_text(f"job:{event.job_id}")
     match event:
         case JobOpened():
             for out in event.outputs:
-                line = f"output:{out.line_id}"
+                line = shared_text(f"output:{out.line_id}")
                 lot = Lot(lot_id(doc, line, out.item), _PRODUCTION, out.item, doc, line)
                 facts.of(out.item).lots.append(lot)
         case MaterialsConsumed():
@@ -208,7 +209,7 @@ def _job(event: JobOpened | MaterialsConsumed | OutputCompleted, facts: CostFact
 
 
 def _adjustment(event: AdjustmentPosted, facts: CostFacts) -> None:
-    doc = f"adjustment:{event.adjustment_id}"
+    doc = shared_text(f"adjustment:{event.adjustment_id}")
     for line in event.consumed:
         kind = _USAGE_KIND.get(event.kind, UsageKind.ADJUSTMENT)
         facts.used(kind=kind, doc=doc, line=line.line_id, goods=line)

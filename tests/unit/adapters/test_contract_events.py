@@ -211,3 +211,37 @@ def test_a_class_with_post_init_is_built_through_init() -> None:
     assert build(_AModel(a="x")) == _Checked(a="x")
     with pytest.raises(ValueError, match="a must not be empty"):
         build(_AModel(a=""))
+
+
+def test_events_share_their_item_keys_line_ids_and_quantities() -> None:
+    """The books keep every lot and usage: repeated values come out as one instance."""
+    receipts = [
+        to_domain(
+            parse_event_dict(
+                {
+                    "event_id": f"00000000-0000-4000-8000-00000000010{n}",
+                    "event_type": "shipment.received",
+                    "schema_version": 1,
+                    "occurred_at": "2026-01-05T08:00:00+00:00",
+                    "data": {
+                        "shipment_id": f"RCV-{n}",
+                        "lines": [
+                            {
+                                "line_id": "1",
+                                "lic": "SKU-1",
+                                "location": "main",
+                                "qty": "2.50",
+                                "unit_cost": "4",
+                            }
+                        ],
+                    },
+                }
+            )
+        )
+        for n in range(2)
+    ]
+    first, second = (r.lines[0] for r in receipts)  # type: ignore[union-attr]
+    assert first.item is second.item
+    assert first.line_id is second.line_id
+    assert first.qty is second.qty
+    assert first.qty == Decimal("2.5")
