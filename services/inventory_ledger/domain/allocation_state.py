@@ -60,7 +60,9 @@ class AllocationState:
     piece_serials: dict[Piece, list[str]] = field(default_factory=dict)
     holders: dict[str, str] = field(default_factory=dict)
     documents: Mapping[str, Collection[str]] | None = None
-    usage_pieces: dict[str, set[Piece]] = field(default_factory=dict)
+    usage_pieces: dict[str, list[Piece]] = field(default_factory=dict)
+    """Usage id -> its pieces, each once (a list: most usages hold one or two pieces, and a
+    set of one costs three times a list of one; every reader is order-free)."""
     _open: list[tuple[datetime, str, str, str]] | None = None
     """(first, lot) of the lots in ``free``, sorted; ``None`` until needed (then rebuilt)."""
     allocations: list[Allocation] = field(default_factory=list)
@@ -69,7 +71,7 @@ class AllocationState:
 
     def __post_init__(self) -> None:
         for piece in self.pieces:
-            self.usage_pieces.setdefault(piece[1], set()).add(piece)
+            self._index(piece)
 
     def usages_of(self, document: str) -> Collection[str]:
         """The ids of the usages made by ``document``."""
@@ -85,7 +87,14 @@ class AllocationState:
         self.pieces[piece] = qty
         if serials:  # only serial pieces carry a list: most pieces have none
             self.piece_serials[piece] = list(serials)
-        self.usage_pieces.setdefault(piece[1], set()).add(piece)
+        self._index(piece)
+
+    def _index(self, piece: Piece) -> None:
+        held = self.usage_pieces.get(piece[1])
+        if held is None:
+            self.usage_pieces[piece[1]] = [piece]
+        elif piece not in held:
+            held.append(piece)
 
     def supply(self, step: Supply) -> None:
         """A lot gained quantity: make it free, then let pending usage draw from it."""
@@ -142,11 +151,11 @@ class AllocationState:
             pieces[piece] = qty  # as hold() does, inlined: one row per usage and lot drawn
             if serials:
                 self.piece_serials[piece] = list(serials)
-            held = usage_pieces.get(usage_id)
+            held = usage_pieces.get(usage_id)  # _index(piece), inlined
             if held is None:
-                usage_pieces[usage_id] = {piece}
-            else:
-                held.add(piece)
+                usage_pieces[usage_id] = [piece]
+            elif piece not in held:
+                held.append(piece)
         rows.clear()
 
     def newest_first(self, pieces: Iterable[Piece]) -> list[Piece]:
