@@ -37,6 +37,7 @@ from inventory_contracts import (
 from inventory_contracts import DeadLetter as DeadLetterRecord
 from inventory_ledger import failpoints
 from inventory_ledger.adapters.kafka.alignment import PartitionAligner
+from inventory_ledger.adapters.kafka.fetch_release import release_dropped_fetches
 from inventory_ledger.adapters.kafka.records import KafkaRecord, split_records
 from inventory_ledger.application.apply_batch import BatchResult, Inbound
 from inventory_ledger.application.cost_tracking import CostTracker
@@ -215,6 +216,7 @@ def build_broker(
     ``aligner`` paces the subscriber's partitions after each batch (``alignment.py``). The
     broker also documents the outbound topics (see :func:`_document`); it does not produce.
     """
+    release_dropped_fetches()  # the aligner pauses partitions: free what aiokafka drops
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
         security=_security(settings),
