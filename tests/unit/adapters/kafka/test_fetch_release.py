@@ -78,32 +78,28 @@ def no_collector() -> Iterator[None]:
         gc.enable()
 
 
-def _dropped_by_pause(result: Any) -> None:
-    assert result.check_assignment(TP) is False  # paused: aiokafka drops the records
+def _prefetched(*, paused: bool) -> tuple[Any, weakref.ref[PartitionRecords]]:
+    """A fetch result holding partly read records (the patch applied), and a weak reference
+    to those records; the fetch result is the only strong one."""
+    assert release_dropped_fetches()
+    records = _partly_read()
+    result = FetchResult(
+        TP, assignment=_Assignment(_State(paused=paused)), partition_records=records, backoff=0
+    )
+    return result, weakref.ref(records)
 
 
 @pytest.mark.usefixtures("no_collector")
 def test_records_dropped_on_pause_are_freed_without_the_collector() -> None:
-    assert release_dropped_fetches()
-    records = _partly_read()
-    gone = weakref.ref(records)
-    result = FetchResult(
-        TP, assignment=_Assignment(_State(paused=True)), partition_records=records, backoff=0
-    )
-    del records
-    _dropped_by_pause(result)
+    result, gone = _prefetched(paused=True)
+    assert result.check_assignment(TP) is False  # paused: aiokafka drops the records
     assert gone() is None
 
 
 @pytest.mark.usefixtures("no_collector")
 def test_records_of_a_deleted_fetch_result_are_freed_without_the_collector() -> None:
-    assert release_dropped_fetches()
-    records = _partly_read()
-    gone = weakref.ref(records)
-    result = FetchResult(
-        TP, assignment=_Assignment(_State(paused=False)), partition_records=records, backoff=0
-    )
-    del records, result  # a revoked partition: aiokafka deletes its fetch result
+    result, gone = _prefetched(paused=False)
+    del result  # a revoked partition: aiokafka deletes its fetch result
     assert gone() is None
 
 
