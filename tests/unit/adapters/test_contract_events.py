@@ -8,6 +8,7 @@ import enum
 import typing
 from decimal import Decimal
 from typing import Any
+from unittest.mock import patch
 
 import pydantic
 import pytest
@@ -20,6 +21,7 @@ from inventory_ledger.adapters.contract_events import (
     _Writer,
     to_domain,
 )
+from inventory_ledger.domain import sharing
 from inventory_ledger.domain.item import ItemKey
 from inventory_ledger.simulation import SimulationConfig, generate
 
@@ -213,6 +215,8 @@ def test_a_class_with_post_init_is_built_through_init() -> None:
         build(_AModel(a=""))
 
 
+@patch.object(sharing, "_ITEMS", {})  # fresh tables: other tests may have filled them
+@patch.object(sharing, "_DECIMALS", {})
 def test_events_share_their_item_keys_line_ids_and_quantities() -> None:
     """The books keep every lot and usage: repeated values come out as one instance."""
     receipts = [
