@@ -98,7 +98,10 @@ class Ingestor:
         # the relay publishes now, not at its next poll; it never has to wait for our ack
         self._on_commit(outbox=bool(result.changes), dead_letters=bool(letters or result.rejected))
         if self._observe is not None:
-            self._observe(inbound, letters, result, time.perf_counter() - started)
+            try:
+                self._observe(inbound, letters, result, time.perf_counter() - started)
+            except Exception:  # the batch is committed: a failure here must not redeliver it
+                _log.exception("counting a committed batch failed", records=len(records))
 
 
 def _security(settings: Settings) -> BaseSecurity | None:

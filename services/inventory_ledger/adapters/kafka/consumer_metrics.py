@@ -11,6 +11,10 @@ from inventory_ledger.metrics import UNKNOWN_EVENT_TYPE, LedgerMetrics
 
 __all__ = ["BatchCounter"]
 
+_NOT_IN_BATCH = ("", UNKNOWN_EVENT_TYPE)
+"""The labels of an event a batch applied or rejected that it did not consume: a parked
+event it retried (its topic and type are in the dead letter of its first refusal)."""
+
 
 class BatchCounter:
     """A ``BatchObserver``: consumed/applied/rejected by topic and type, size and duration."""
@@ -34,10 +38,10 @@ class BatchCounter:
             event_type = letter.event_type or UNKNOWN_EVENT_TYPE
             m.events_consumed.labels(letter.source.topic, event_type).inc()
             m.events_rejected.labels(letter.source.topic, event_type, letter.reason).inc()
-        for event_id in result.applied:
-            m.events_applied.labels(*labels[event_id]).inc()
+        for event_id in result.applied:  # parked events a batch cured are not among its own
+            m.events_applied.labels(*labels.get(event_id, _NOT_IN_BATCH)).inc()
         for rejection in result.rejected:
-            topic, event_type = labels.get(rejection.event_id, ("", UNKNOWN_EVENT_TYPE))
+            topic, event_type = labels.get(rejection.event_id, _NOT_IN_BATCH)
             m.events_rejected.labels(topic, event_type, rejection.reason).inc()
         m.batch_size.observe(sum(consumed.values()) + len(letters))
         m.batch_seconds.observe(seconds)
