@@ -376,6 +376,20 @@ class _Marks:
     published: dict[str, float]
 
 
+async def _batches(owner: str) -> dict[str, float]:
+    """How the run's events were cut into batch transactions (one ``processed_at`` each)."""
+    conn = await asyncpg.connect(owner)
+    try:
+        row = await conn.fetchrow(
+            "SELECT count(DISTINCT processed_at) AS batches, count(*) AS events"
+            " FROM processed_events"
+        )
+    finally:
+        await conn.close()
+    assert row is not None
+    return {"batches": row["batches"], "events_per_batch": row["events"] / max(1, row["batches"])}
+
+
 async def _db_marks(owner: str) -> _Marks:
     conn = await asyncpg.connect(owner)
     try:
@@ -472,6 +486,7 @@ async def _service_runs(b: Bench, topics: TopicSet, figures: dict[str, Any]) -> 
     async with fresh_database(b.admin_dsn, APP_ROLE) as owner:
         run = await b.run_service(owner, topics, b.group("one"), label="one", profile=profile)
         figures["service"] = _figures(run) | {"books": asdict(await books(owner))}
+        figures["service"]["batches"] = await _batches(owner)
         figures["service"]["out_messages"] = sum(
             (await end_offsets(b.bootstrap, [topics.balance_changed])).values()
         )

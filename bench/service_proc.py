@@ -201,6 +201,26 @@ _PARTS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("  encode + save document states", ("save_documents",)),
         ("  save balances + outbox payload JSON", ("save_balances",)),
         ("  claim processed events", ("claim",)),
+        ("  cost: lock the log head, catch up from the log", ("CostTracker.begin",)),
+        (
+            "  cost: rule checks + facts per event (CostSession.apply)",
+            ("CostSession.apply", "CostSession.apply_together"),
+        ),
+        (
+            "  cost: re-allocate + settle costs once per batch (end_batch)",
+            ("CostLedger.end_batch",),
+        ),
+        (
+            "  cost: changed rows (take_dirty, lot/usage/allocation rows)",
+            (
+                "CostLedger.take_dirty",
+                "CostLedger.lot_record",
+                "CostLedger.usage_record",
+                "CostLedger.allocation_rows",
+            ),
+        ),
+        ("  cost: write log + rows + journal (save_costs)", ("save_costs",)),
+        ("  cost: retry parked events", ("_cure_parked",)),
     ],
 }
 
