@@ -122,8 +122,10 @@ class Settings(BaseSettings):
         ge=0,
         description="While catching up, a partition whose last record is more than this much "
         "later (Kafka timestamps) than the earliest one still behind is paused until the others "
-        "come near, so a backlog is read in about the order it was written (0: off). It "
-        "changes no result, only the work: see adapters/kafka/alignment.py.",
+        "come near, so a backlog is read in about the order it was written; a batch merges the "
+        "prefetched partitions in timestamp order and stops rather than run more than this past "
+        "a partition being fetched again (0: both off). It changes no result, only the work: "
+        "see adapters/kafka/alignment.py and time_order.py.",
     )
     max_poll_interval_ms: int = Field(
         default=300_000, description="Kafka max.poll.interval.ms; a batch must finish sooner."

@@ -39,6 +39,7 @@ from inventory_ledger import failpoints
 from inventory_ledger.adapters.kafka.alignment import PartitionAligner
 from inventory_ledger.adapters.kafka.fetch_release import release_dropped_fetches
 from inventory_ledger.adapters.kafka.records import KafkaRecord, split_records
+from inventory_ledger.adapters.kafka.time_order import draw_in_time_order
 from inventory_ledger.application.apply_batch import BatchResult, Inbound
 from inventory_ledger.application.cost_tracking import CostTracker
 from inventory_ledger.application.dead_letter import DeadLetter
@@ -220,6 +221,8 @@ def build_broker(
     broker also documents the outbound topics (see :func:`_document`); it does not produce.
     """
     release_dropped_fetches()  # the aligner pauses partitions: free what aiokafka drops
+    # a batch merges the prefetched partitions in timestamp order (time_order.py)
+    draw_in_time_order(aligner.window_ms if aligner is not None else 0)
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
         security=_security(settings),
