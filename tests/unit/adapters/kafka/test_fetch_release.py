@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from aiokafka import TopicPartition
 from aiokafka.consumer.fetcher import FetchResult, PartitionRecords
-from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from aiokafka.record.memory_records import MemoryRecords
 
 from inventory_ledger.adapters.kafka.fetch_release import release_dropped_fetches
+from tests.unit.adapters.kafka.record_batches import record_batch
 
 pytestmark = pytest.mark.unit
 
@@ -43,19 +43,7 @@ class _Assignment:
 
 
 def _response(records: int = 3) -> bytes:
-    """A record batch as the broker sends it (aiokafka's own builder)."""
-    builder = DefaultRecordBatchBuilder(
-        magic=2,
-        compression_type=0,
-        is_transactional=0,
-        producer_id=-1,
-        producer_epoch=-1,
-        base_sequence=-1,
-        batch_size=1 << 20,
-    )
-    for offset in range(records):
-        builder.append(offset, timestamp=None, key=b"k", value=b"v" * 1000, headers=[])
-    return bytes(builder.build())
+    return record_batch([None] * records, value=b"v" * 1000)
 
 
 def _partly_read() -> PartitionRecords:

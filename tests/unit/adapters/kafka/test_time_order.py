@@ -14,11 +14,11 @@ import pytest
 from aiokafka import TopicPartition
 from aiokafka.consumer.fetcher import Fetcher, FetchError, FetchResult, PartitionRecords
 from aiokafka.errors import KafkaError
-from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from aiokafka.record.memory_records import MemoryRecords
 
 from inventory_ledger.adapters.kafka import time_order
 from inventory_ledger.adapters.kafka.time_order import draw_in_time_order
+from tests.unit.adapters.kafka.record_batches import record_batch
 
 pytestmark = pytest.mark.unit
 
@@ -89,19 +89,8 @@ class _Fetcher:
 
 
 def _records(tp: TopicPartition, timestamps: list[int]) -> PartitionRecords:
-    builder = DefaultRecordBatchBuilder(
-        magic=2,
-        compression_type=0,
-        is_transactional=0,
-        producer_id=-1,
-        producer_epoch=-1,
-        base_sequence=-1,
-        batch_size=1 << 20,
-    )
-    for offset, ts in enumerate(timestamps):
-        builder.append(offset, timestamp=ts, key=b"k", value=b"v", headers=[])
     return PartitionRecords(
-        tp, MemoryRecords(bytes(builder.build())), [], 0, None, None, True, READ_UNCOMMITTED
+        tp, MemoryRecords(record_batch(timestamps)), [], 0, None, None, True, READ_UNCOMMITTED
     )
 
 
