@@ -35,11 +35,15 @@ from typing import Final, Protocol
 import structlog
 from aiokafka import TopicPartition
 
-__all__ = ["Mark", "PartitionAligner", "plan"]
+__all__ = ["BACKLOG", "MAX_HOLD_S", "UNREAD", "Mark", "PartitionAligner", "plan"]
 
 UNREAD: Final = -(2**62)
 """The timestamp a partition behind counts with before its first record is read: the
 earliest, so the others wait for it (at most ``max_hold_s``)."""
+BACKLOG: Final = 100
+"""Records left to read that make a partition *behind* (``PartitionAligner.backlog``)."""
+MAX_HOLD_S: Final = 5.0
+"""How long a partition behind that delivers nothing holds the others back."""
 
 _log: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(__name__)
 
@@ -111,11 +115,11 @@ class PartitionAligner:
 
     window_ms: int
     consumer: Callable[[], AlignedConsumer | None] = lambda: None
-    backlog: int = 100
+    backlog: int = BACKLOG
     """Records left to read that make a partition *behind*: on a live stream a partition is
     often a few records short of its end, and its last record read may be old (a quiet
     partition), so fewer than this never hold the others back."""
-    max_hold_s: float = 5.0
+    max_hold_s: float = MAX_HOLD_S
     clock: Callable[[], float] = time.monotonic
     marks: dict[TopicPartition, Mark] = field(default_factory=dict)
     paused_by_us: set[TopicPartition] = field(default_factory=set)

@@ -35,16 +35,13 @@ from typing import Any
 import structlog
 from aiokafka.consumer import fetcher
 
+from inventory_ledger.adapters.kafka.alignment import BACKLOG, MAX_HOLD_S, UNREAD
+
 __all__ = ["draw_in_time_order"]
 
 WINDOW_MS = 100
-"""How far (Kafka time) a batch may run ahead of a partition whose next fetch is on its way."""
-BACKLOG = 100
-"""Records left that make such a partition worth waiting for (as the aligner's ``backlog``)."""
-HOLD_S = 5.0
-"""A partition that delivered nothing for this long no longer holds batches back."""
-
-_UNSEEN = -(2**62)
+"""How far (Kafka time) a batch may run ahead of a partition whose next fetch is on its way;
+partitions count as the aligner counts them (``BACKLOG`` records left, ``MAX_HOLD_S``)."""
 
 _log: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(__name__)
 
@@ -73,26 +70,25 @@ def _note(marks: dict[Any, tuple[int, float]], drained: Mapping[Any, list[Any]])
 
 def _earliest_first(
     records: Any, marks: Mapping[Any, tuple[int, float]], result_type: type
-) -> list[Any]:
-    """Reorder the fetcher's prefetched partitions, earliest last-taken first; the ready ones.
+) -> None:
+    """Reorder the fetcher's prefetched partitions, earliest last-taken first.
 
     ``records`` is the fetcher's ordered dict (partition -> fetch result or fetch error);
     errors keep their place at the end, where a drain reaches them only with nothing taken.
     """
     ready = sorted(
         (tp for tp, result in records.items() if type(result) is result_type),
-        key=lambda tp: marks.get(tp, (_UNSEEN, 0.0))[0],
+        key=lambda tp: marks.get(tp, (UNREAD, 0.0))[0],
     )
     for tp in reversed(ready):
         records.move_to_end(tp, last=False)
-    return ready
 
 
 def _floor(owner: Any, records: Any, marks: Mapping[Any, tuple[int, float]]) -> int | None:
     """The earliest last-taken timestamp among the partitions being fetched again.
 
     Those are the assigned partitions, not paused, with nothing prefetched and at least
-    ``BACKLOG`` records left, that delivered within ``HOLD_S``; their next records come after
+    ``BACKLOG`` records left, that delivered within ``MAX_HOLD_S``; their next records come after
     their mark, so a batch that runs far past it would hand them a backdated batch next.
     """
     subscription = owner._subscriptions.subscription
@@ -102,7 +98,7 @@ def _floor(owner: Any, records: Any, marks: Mapping[Any, tuple[int, float]]) -> 
     floor, now = None, time.monotonic()
     for tp in assignment.tps:
         mark = marks.get(tp)
-        if mark is None or tp in records or now - mark[1] > HOLD_S:
+        if mark is None or tp in records or now - mark[1] > MAX_HOLD_S:
             continue
         state = assignment.state_value(tp)
         end = state.highwater
@@ -129,7 +125,7 @@ def _merge(
     records, marks = owner._records, _marks(owner)
     floor = _floor(owner, records, marks)
     heap = [
-        (marks.get(tp, (_UNSEEN, 0.0))[0], i, tp)
+        (marks.get(tp, (UNREAD, 0.0))[0], i, tp)
         for i, (tp, result) in enumerate(records.items())
         if type(result) is result_type and (not partitions or tp in partitions)
     ]
