@@ -177,8 +177,9 @@ async def _apply(
     if cost is not None:
         await _cure_parked(ledger, parked)
     changes = await _balance_changes(uow, work.transactions)
-    await uow.save_documents([ledger.changed[key] for key in sorted(ledger.changed)])
+    # the COPY first: the writes after it go out together, as one statement, at the commit
     await uow.append_transactions(work.transactions)
+    await uow.save_documents([ledger.changed[key] for key in sorted(ledger.changed)])
     await uow.save_balances(changes)
     await uow.record_dead_letters(work.letters)
     await uow.claim(ledger.claims)

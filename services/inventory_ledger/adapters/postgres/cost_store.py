@@ -1,19 +1,19 @@
 """The cost log and the cost query rows on PostgreSQL (the ``CostLog`` of the unit of work).
 
-Set-based like the rest of the store: a batch's cost writes are a fixed number of round
-trips (``unnest`` arrays), whatever the number of lots, usages and journal entries.
+Set-based like the rest of the store: a batch's cost writes are a fixed number of statements
+(``unnest`` arrays, jsonb rows), whatever the number of lots, usages and journal entries, and
+they go out with the batch's other closing writes as one statement (``pipeline.Write``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import partial
 
 import orjson
 
 from inventory_ledger.adapters.postgres import queries
 from inventory_ledger.adapters.postgres.connection import Connection
-from inventory_ledger.adapters.postgres.pipeline import StatementPipeline
+from inventory_ledger.adapters.postgres.pipeline import StatementPipeline, Write
 from inventory_ledger.application.cost_tracking import CostWrite, serial_keys
 from inventory_ledger.application.event_codec import decode_event, encode_event
 from inventory_ledger.application.ports import RetryableConflictError
@@ -29,7 +29,7 @@ class PostgresCostLog:
 
     def __init__(self, conn: Connection, pipe: StatementPipeline | None = None) -> None:
         self._conn = conn
-        self._pipe = pipe or StatementPipeline()
+        self._pipe = pipe or StatementPipeline(conn)
 
     async def lock_cost_log(self) -> int:
         await self._pipe.drain()
@@ -42,38 +42,34 @@ class PostgresCostLog:
         return [decode_event(r["event"]) for r in rows]
 
     async def save_costs(self, write: CostWrite) -> None:
-        conn, send = self._conn, self._pipe.send
+        hold = self._pipe.write
         events = write.events
-        await send(
-            partial(
-                conn.execute,
+        hold(
+            Write(
                 queries.COST_LOG_APPEND,
-                write.start,
-                [e.event_id for e in events],
-                list(write.texts),
+                (write.start, [e.event_id for e in events], list(write.texts)),
             )
         )
-        await send(partial(_move_head, conn, write.start, write.head))
+        hold(Write(queries.COST_LOG_MOVE_HEAD, (write.start, write.head), check=_one_head))
         if write.gone_lots:
-            await send(partial(conn.execute, queries.LOTS_DELETE, list(write.gone_lots)))
+            hold(Write(queries.LOTS_DELETE, (list(write.gone_lots),)))  # not among write.lots
         if write.lots:
-            rows = _rows(_lot_row(r) for r in write.lots)
-            await send(partial(conn.execute, queries.LOTS_SAVE, rows))
+            hold(Write(queries.LOTS_SAVE, (_rows(_lot_row(r) for r in write.lots),)))
         if write.usages:
-            rows = _rows(_usage_row(r) for r in write.usages)
-            await send(partial(conn.execute, queries.USAGES_SAVE, rows))
+            hold(Write(queries.USAGES_SAVE, (_rows(_usage_row(r) for r in write.usages),)))
         if write.allocations:
             usage_ids = [a.usage_id for a in write.allocations]
-            await send(partial(conn.execute, queries.ALLOCATIONS_CLEAR, usage_ids))
             rows = _rows((a.usage_id, *row) for a in write.allocations for row in a.rows)
+            # rows the usages no longer have, and the rows they have: never the same rows
+            hold(Write(queries.ALLOCATIONS_PRUNE, (usage_ids, rows)))
             if rows != "[]":
-                await send(partial(conn.execute, queries.ALLOCATIONS_ADD, rows))
+                hold(Write(queries.ALLOCATIONS_PUT, (rows,)))
         if write.cogs:
             rows = _rows(
                 (e.event_id, e.usage_id, e.lot_id, e.amount, e.cause.value, e.occurred_at)
                 for e in write.cogs
             )
-            await send(partial(conn.execute, queries.COGS_ENTRIES_ADD, rows))
+            hold(Write(queries.COGS_ENTRIES_ADD, (rows,)))
 
     async def parked_for(self, serials: Sequence[str]) -> Sequence[Event]:
         await self._pipe.drain()
@@ -81,28 +77,27 @@ class PostgresCostLog:
         return [decode_event(r["event"]) for r in rows]
 
     async def park(self, events: Sequence[tuple[Event, str]]) -> None:
-        await self._pipe.send(
-            partial(
-                self._conn.execute,
+        self._pipe.write(
+            Write(
                 queries.PARKED_ADD,
-                [e.event_id for e, _ in events],
-                [encode_event(e) for e, _ in events],
-                [orjson.dumps(sorted(serial_keys(e))).decode() for e, _ in events],
-                [reason for _, reason in events],
+                (
+                    [e.event_id for e, _ in events],
+                    [encode_event(e) for e, _ in events],
+                    [orjson.dumps(sorted(serial_keys(e))).decode() for e, _ in events],
+                    [reason for _, reason in events],
+                ),
             )
         )
 
     async def unpark(self, event_ids: Sequence[str]) -> None:
-        await self._pipe.send(partial(self._conn.execute, queries.PARKED_REMOVE, list(event_ids)))
-        await self._pipe.send(
-            partial(self._conn.execute, queries.DEAD_LETTERS_CURED, list(event_ids))
-        )
+        # never the events parked in the same batch: those are the ones not cured
+        self._pipe.write(Write(queries.PARKED_REMOVE, (list(event_ids),)))
+        self._pipe.write(Write(queries.DEAD_LETTERS_CURED, (list(event_ids),)))
 
 
-async def _move_head(conn: Connection, start: int, head: int) -> None:
-    moved = await conn.execute(queries.COST_LOG_MOVE_HEAD, start, head)
-    if moved != "UPDATE 1":  # pragma: no cover - the head is locked by this transaction
-        raise RetryableConflictError(f"the cost log head moved from {start}")
+def _one_head(moved: int) -> None:
+    if moved != 1:  # pragma: no cover - the head is locked by this transaction
+        raise RetryableConflictError("the cost log head moved")
 
 
 def _rows(rows: Iterable[tuple[object, ...]]) -> str:

@@ -22,6 +22,7 @@ from inventory_ledger.application.dead_letter import (
 )
 
 __all__ = [
+    "dead_letter_columns",
     "decode_headers",
     "encode_headers",
     "list_dead_letters",
@@ -72,12 +73,9 @@ def recorded_from_row(row: asyncpg.Record) -> RecordedDeadLetter:
     )
 
 
-async def record_dead_letters(conn: Connection, letters: Sequence[DeadLetter]) -> int:
-    """Store the letters in one statement; return how many were new (redeliveries are not)."""
-    if not letters:
-        return 0
-    rows = await conn.fetch(
-        queries.DEAD_LETTERS_RECORD,
+def dead_letter_columns(letters: Sequence[DeadLetter]) -> tuple[list[object], ...]:
+    """The arguments of ``DEAD_LETTERS_RECORD``: one array per column."""
+    return (
         [d.source.topic for d in letters],
         [d.source.partition for d in letters],
         [d.source.offset for d in letters],
@@ -89,6 +87,13 @@ async def record_dead_letters(conn: Connection, letters: Sequence[DeadLetter]) -
         [d.event_id for d in letters],
         [d.event_type for d in letters],
     )
+
+
+async def record_dead_letters(conn: Connection, letters: Sequence[DeadLetter]) -> int:
+    """Store the letters in one statement; return how many were new (redeliveries are not)."""
+    if not letters:
+        return 0
+    rows = await conn.fetch(queries.DEAD_LETTERS_RECORD, *dead_letter_columns(letters))
     return len(rows)
 
 

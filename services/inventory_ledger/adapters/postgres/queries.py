@@ -251,7 +251,8 @@ COST_LOG_APPEND = """
 INSERT INTO cost_events (position, event_id, event)
 SELECT $1::bigint + t.n, t.event_id, t.event
 FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(event_id, event, n)"""
-COST_LOG_MOVE_HEAD = "UPDATE cost_state SET position = $2 WHERE singleton AND position = $1"
+COST_LOG_MOVE_HEAD = """
+UPDATE cost_state SET position = $2 WHERE singleton AND position = $1 RETURNING position"""
 # The cost rows of a batch go as one jsonb array of positional rows ($1): asyncpg encodes an
 # array parameter element by element with abstract-class checks (about 9 µs of client CPU per
 # 12-column row), orjson writes the whole array in about 1.5 µs per row, and the server reads
@@ -276,15 +277,24 @@ FROM jsonb_array_elements($1::jsonb) AS r
 ON CONFLICT (usage_id) DO UPDATE SET
     returned_qty = EXCLUDED.returned_qty, allocated_qty = EXCLUDED.allocated_qty,
     cogs = EXCLUDED.cogs"""
-# A join to unnest, not "= ANY": with a few hundred ids "= ANY" was planned as a scan of the
-# whole table (30k rows, even at random_page_cost 1.1); the join probes the primary key per id.
-ALLOCATIONS_CLEAR = """
-DELETE FROM allocations a USING unnest($1::text[]) AS u(usage_id)
-WHERE a.usage_id = u.usage_id"""
-ALLOCATIONS_ADD = """
-INSERT INTO allocations (usage_id, lot_id, qty, unit_cost)
+# A usage's allocation rows are replaced by deleting the rows it no longer has and upserting
+# the rows it has (two statements that never touch the same row, so they can go out as one;
+# an unchanged row is not rewritten). A join to unnest, not "= ANY": with a few hundred ids
+# "= ANY" was planned as a scan of the whole table (30k rows, even at random_page_cost 1.1);
+# the join probes the primary key per id.
+ALLOCATIONS_PRUNE = """
+DELETE FROM allocations a
+USING (SELECT x.usage_id, x.lot_id
+       FROM unnest($1::text[]) AS u(usage_id) JOIN allocations x ON x.usage_id = u.usage_id
+       EXCEPT
+       SELECT r->>0, r->>1 FROM jsonb_array_elements($2::jsonb) AS r) AS gone
+WHERE (a.usage_id, a.lot_id) = (gone.usage_id, gone.lot_id)"""
+ALLOCATIONS_PUT = """
+INSERT INTO allocations AS a (usage_id, lot_id, qty, unit_cost)
 SELECT r->>0, r->>1, (r->>2)::numeric, (r->>3)::numeric
-FROM jsonb_array_elements($1::jsonb) AS r"""
+FROM jsonb_array_elements($1::jsonb) AS r
+ON CONFLICT (usage_id, lot_id) DO UPDATE SET qty = EXCLUDED.qty, unit_cost = EXCLUDED.unit_cost
+WHERE (a.qty, a.unit_cost) IS DISTINCT FROM (EXCLUDED.qty, EXCLUDED.unit_cost)"""
 COGS_ENTRIES_ADD = """
 INSERT INTO cogs_entries (event_id, usage_id, lot_id, amount, cause, occurred_at)
 SELECT r->>0, r->>1, r->>2, (r->>3)::numeric, r->>4, (r->>5)::timestamptz

@@ -2,8 +2,9 @@
 
 Every statement is set-based (``unnest`` arrays, ``COPY`` for transactions): a batch costs a
 fixed number of round trips, not one per row. Lock order is the caller's sorted order. Writes
-go out without waiting for their replies (``pipeline.StatementPipeline``): the caller builds
-the next statement while the server runs the last; reads and the commit wait for them.
+go out without waiting for their replies (``pipeline.StatementPipeline``), and the closing
+writes of a batch (document states, balances, outbox, dead letters, claims, the cost log and
+rows), which touch different rows, go out as one statement: reads and the commit wait for them.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from inventory_ledger.adapters.postgres import queries
 from inventory_ledger.adapters.postgres.balance_payload import balance_changed_payload
 from inventory_ledger.adapters.postgres.connection import Connection
 from inventory_ledger.adapters.postgres.cost_store import PostgresCostLog
-from inventory_ledger.adapters.postgres.dead_letters import record_dead_letters
+from inventory_ledger.adapters.postgres.dead_letters import dead_letter_columns
 from inventory_ledger.adapters.postgres.document_codec import decode_document, encode_document
-from inventory_ledger.adapters.postgres.pipeline import StatementPipeline
+from inventory_ledger.adapters.postgres.pipeline import StatementPipeline, Write
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
 from inventory_ledger.application.dead_letter import DeadLetter
 from inventory_ledger.application.ports import (
@@ -52,7 +53,7 @@ class PostgresUnitOfWork:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        self._pipe = StatementPipeline()
+        self._pipe = StatementPipeline(conn)
         self.cost = PostgresCostLog(conn, self._pipe)
 
     async def drain(self) -> None:
@@ -102,13 +103,14 @@ class PostgresUnitOfWork:
 
     async def save_documents(self, states: Sequence[DocumentState]) -> None:
         if states:
-            await self._pipe.send(
-                partial(
-                    self._conn.execute,
+            self._pipe.write(
+                Write(
                     queries.DOCUMENTS_SAVE,
-                    [s.key.kind for s in states],
-                    [s.key.document_id for s in states],
-                    [encode_document(s) for s in states],
+                    (
+                        [s.key.kind for s in states],
+                        [s.key.document_id for s in states],
+                        [encode_document(s) for s in states],
+                    ),
                 )
             )
 
@@ -143,56 +145,63 @@ class PostgresUnitOfWork:
         lics = [c.item.lic for c in changes]
         versions = [c.version for c in changes]
         event_ids = [c.event_id for c in changes]
-        await self._pipe.send(
-            partial(
-                self._conn.execute,
+        self._pipe.write(
+            Write(
                 queries.BALANCES_SAVE,
-                locations,
-                lics,
-                [c.balance.on_hand for c in changes],
-                [c.balance.on_order for c in changes],
-                [c.balance.demand for c in changes],
-                versions,
-                [c.occurred_at for c in changes],
+                (
+                    locations,
+                    lics,
+                    [c.balance.on_hand for c in changes],
+                    [c.balance.on_order for c in changes],
+                    [c.balance.demand for c in changes],
+                    versions,
+                    [c.occurred_at for c in changes],
+                ),
             )
         )
-        await self._pipe.send(
-            partial(
-                self._conn.execute,
+        self._pipe.write(
+            Write(
                 queries.OUTBOX_ADD,
-                event_ids,
-                locations,
-                lics,
-                versions,
-                [balance_changed_payload(c, e) for c, e in zip(changes, event_ids, strict=True)],
+                (
+                    event_ids,
+                    locations,
+                    lics,
+                    versions,
+                    [
+                        balance_changed_payload(c, e)
+                        for c, e in zip(changes, event_ids, strict=True)
+                    ],
+                ),
             )
         )
 
     async def claim(self, claims: Sequence[Claim]) -> None:
         if not claims:
             return
-        await self._pipe.send(
-            partial(
-                _claim,
-                self._conn,
-                [c.event_id for c in claims],
-                [c.event_type for c in claims],
-                [c.fingerprint for c in claims],
-                [c.occurred_at for c in claims],
+        self._pipe.write(
+            Write(
+                queries.CLAIM_EVENTS,
+                (
+                    [c.event_id for c in claims],
+                    [c.event_type for c in claims],
+                    [c.fingerprint for c in claims],
+                    [c.occurred_at for c in claims],
+                ),
+                translate=_claimed_concurrently,
             )
         )
 
     async def record_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         if letters:
-            await self._pipe.send(partial(record_dead_letters, self._conn, letters))
+            self._pipe.write(Write(queries.DEAD_LETTERS_RECORD, dead_letter_columns(letters)))
 
 
-async def _claim(conn: Connection, *columns: list[object]) -> None:
-    try:
-        await conn.execute(queries.CLAIM_EVENTS, *columns)
-    except asyncpg.UniqueViolationError as exc:
+def _claimed_concurrently(exc: Exception) -> Exception | None:
+    """A claim that hit another batch's: that batch committed first; redo this one."""
+    if isinstance(exc, asyncpg.UniqueViolationError) and exc.table_name == "processed_events":
         msg = f"an event was processed concurrently; redo the batch ({exc.detail})"
-        raise RetryableConflictError(msg) from exc
+        return RetryableConflictError(msg)
+    return None
 
 
 class PostgresLedgerStore:

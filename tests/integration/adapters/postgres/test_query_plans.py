@@ -5,11 +5,13 @@ the usages it rewrites, the dead letters of the events it cures). Planned as who
 each batch grows slower with history: at 100k events clearing a batch's allocations took
 65 µs/event (``bench/apply_throughput.py``). The service's sessions price random reads for a
 cached database (``session_settings``) and the statements are written so that the planner can
-probe the primary key; this test keeps both true on tables of 40k rows.
+probe the primary key, alone or combined into one statement with the batch's other writes
+(``pipeline.combine``); this test keeps both true on tables of 40k rows.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -17,6 +19,7 @@ import pytest
 
 from inventory_ledger.adapters.postgres import queries
 from inventory_ledger.adapters.postgres.connection import session_settings
+from inventory_ledger.adapters.postgres.pipeline import Write, combine
 from tests.conftest import LedgerDatabase
 from tests.infra import drop_database, migrated_database, with_database
 
@@ -70,6 +73,17 @@ def _ids(prefix: str, suffix: str = "") -> list[str]:
     return [f"{prefix}{n}{suffix}" for n in range(1, ROWS, ROWS // IDS)]
 
 
+_NEW_ROWS = json.dumps([[usage, "lot-1", "1", "1"] for usage in _ids("shipment:SHP-", "/1")])
+
+
+def _prune() -> Write:
+    return Write(queries.ALLOCATIONS_PRUNE, (_ids("shipment:SHP-", "/1"), _NEW_ROWS))
+
+
+def _cured() -> Write:
+    return Write(queries.DEAD_LETTERS_CURED, (_ids("event-"),))
+
+
 @pytest.mark.parametrize(
     ("table", "sql", "args"),
     [
@@ -79,10 +93,19 @@ def _ids(prefix: str, suffix: str = "") -> list[str]:
             queries.DOCUMENTS_LOCK,
             (["shipment"] * IDS, _ids("SHP-")),
         ),
-        ("allocations", queries.ALLOCATIONS_CLEAR, (_ids("shipment:SHP-", "/1"),)),
+        ("allocations", queries.ALLOCATIONS_PRUNE, (_ids("shipment:SHP-", "/1"), _NEW_ROWS)),
         ("dead_letters", queries.DEAD_LETTERS_CURED, (_ids("event-"),)),
+        ("allocations", *combine([_prune(), _cured()])),
+        ("dead_letters", *combine([_prune(), _cured()])),
     ],
-    ids=["claims", "documents", "allocations", "dead-letters"],
+    ids=[
+        "claims",
+        "documents",
+        "allocations",
+        "dead-letters",
+        "allocations-combined",
+        "dead-letters-combined",
+    ],
 )
 async def test_a_batch_of_ids_probes_the_index(
     big: asyncpg.Connection, table: str, sql: str, args: tuple[object, ...]
