@@ -113,32 +113,15 @@ SELECT event_id, payload_hash FROM processed_events WHERE event_id = ANY($1::tex
 CLAIM_EVENTS = """
 INSERT INTO processed_events (event_id, event_type, payload_hash, occurred_at)
 SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::timestamptz[])"""
-# Placeholder rows first, so a document or item nobody has seen yet can be locked too; both
-# statements go in the caller's sorted order, which is the global lock order.
-DOCUMENTS_ENSURE = """
-INSERT INTO document_states (document_kind, document_id)
-SELECT k, d FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(k, d, n) ORDER BY n
-ON CONFLICT DO NOTHING"""
-DOCUMENTS_LOCK = """
-SELECT s.document_kind, s.document_id, s.state::text AS state
-FROM document_states s
-JOIN unnest($1::text[], $2::text[]) AS t(k, d) ON (s.document_kind, s.document_id) = (t.k, t.d)
-ORDER BY s.document_kind, s.document_id
-FOR UPDATE OF s"""
+# Placeholder rows first, so a document or item nobody has seen yet can be locked too, then the
+# lock, in the caller's sorted order (the global lock order): both in one round trip, in a
+# function (migration 0007: the lock must see what the insert waited for, so not one statement).
+DOCUMENTS_LOCK = "SELECT * FROM lock_document_states($1::text[], $2::text[])"
 DOCUMENTS_SAVE = """
 UPDATE document_states s SET state = t.state::jsonb, updated_at = now()
 FROM unnest($1::text[], $2::text[], $3::text[]) AS t(k, d, state)
 WHERE (s.document_kind, s.document_id) = (t.k, t.d)"""
-BALANCES_ENSURE = """
-INSERT INTO balances (location, lic)
-SELECT l, c FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(l, c, n) ORDER BY n
-ON CONFLICT DO NOTHING"""
-BALANCES_LOCK = """
-SELECT b.location, b.lic, b.on_hand, b.on_order, b.demand, b.version
-FROM balances b
-JOIN unnest($1::text[], $2::text[]) AS t(l, c) ON (b.location, b.lic) = (t.l, t.c)
-ORDER BY b.location, b.lic
-FOR UPDATE OF b"""
+BALANCES_LOCK = "SELECT * FROM lock_balances($1::text[], $2::text[])"
 BALANCES_SAVE = """
 UPDATE balances b
 SET on_hand = t.on_hand, on_order = t.on_order, demand = t.demand, version = t.version,
@@ -150,6 +133,14 @@ WHERE (b.location, b.lic) = (t.location, t.lic)"""
 OUTBOX_ADD = """
 INSERT INTO outbox (event_id, location, lic, version, payload)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::jsonb[])"""
+# A small batch's transactions go with its other closing writes (one statement, no round trip
+# of their own); a large one's by COPY (two round trips, cheaper per row): store.COPY_FROM.
+TRANSACTIONS_ADD = """
+INSERT INTO transactions (lic, location, bucket, qty, occurred_at, event_id, document,
+                          document_line, mfr_lot)
+SELECT r->>0, r->>1, r->>2, (r->>3)::numeric, (r->>4)::timestamptz, r->>5, r->>6, r->>7, r->>8
+FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, n)
+ORDER BY n"""
 TRANSACTION_COLUMNS = (
     "lic",
     "location",

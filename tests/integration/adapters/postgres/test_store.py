@@ -5,20 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import asyncpg
 import pytest
 
 from inventory_contracts.balance_changed import BalanceChanged
-from inventory_ledger.adapters.postgres.store import PostgresLedgerStore
+from inventory_ledger.adapters.postgres.store import COPY_FROM, PostgresLedgerStore
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
 from inventory_ledger.application.ports import Claim, RetryableConflictError
 from inventory_ledger.domain.balance import Balance
 from inventory_ledger.domain.books import replay
 from inventory_ledger.domain.document_line import DocumentKey, DocumentKind
-from inventory_ledger.domain.item import ItemKey
+from inventory_ledger.domain.item import Bucket, ItemKey
+from inventory_ledger.domain.transaction import Transaction
 from tests.conftest import LedgerDatabase
 from tests.unit.domain.builders import (
     job_opened,
@@ -172,3 +173,37 @@ async def test_an_outbox_row_writes_the_change_in_contract_numbers(
     assert data["delta"] == {"on_hand": "10", "on_order": "0", "demand": "-2"}
     assert (data["location"], data["lic"], data["version"]) == ("east", "P", 1)
     assert data["caused_by"] == ["e-1", "e-2"]
+
+
+@pytest.mark.parametrize("count", [3, COPY_FROM], ids=["with-the-other-writes", "by-copy"])
+async def test_transactions_come_back_exactly_as_appended(
+    store: PostgresLedgerStore, ledger_db: LedgerDatabase, count: int
+) -> None:
+    at = datetime(2026, 11, 20, 10, 0, 0, 123456, tzinfo=UTC)
+    appended = [
+        Transaction(
+            ItemKey(f"SKU-{n % 7}", "east"),
+            (Bucket.ON_HAND, Bucket.ON_ORDER, Bucket.DEMAND)[n % 3],
+            Decimal("-2.500000") if n % 2 else Decimal("1E+1"),
+            at + timedelta(seconds=n),
+            f"e-{count}-{n}",
+            f"PO-{n}",
+            None if n % 4 == 0 else str(n % 5),
+            "LOT-ä" if n % 3 == 0 else None,
+        )
+        for n in range(count)
+    ]
+    async with store.unit_of_work() as uow:
+        await uow.append_transactions(appended)
+    conn = await asyncpg.connect(ledger_db.owner_dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT lic, location, bucket, qty, occurred_at, event_id, document, document_line,"
+            " mfr_lot FROM transactions WHERE event_id LIKE $1 ORDER BY id",
+            f"e-{count}-%",
+        )
+    finally:
+        await conn.close()
+    assert [
+        Transaction(ItemKey(r[0], r[1]), Bucket(r[2]), r[3], r[4], *r[5:]) for r in rows
+    ] == appended
