@@ -196,7 +196,7 @@ _PARTS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("  pure posting (domain post)", ("post",)),
         ("  skip processed (fingerprint = sha256 of repr, fetch claims)", ("_skip_processed",)),
         ("  balance changes (per-item deltas, versions)", ("_balance_changes",)),
-        ("  COPY transactions (asyncpg encoding)", ("append_transactions",)),
+        ("  transactions rows (COPY or JSON for the combined writes)", ("append_transactions",)),
         ("  lock + decode document states", ("lock_documents",)),
         ("  encode + save document states", ("save_documents",)),
         ("  save balances + outbox payload JSON", ("save_balances",)),
