@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -160,9 +160,16 @@ async def _apply(
     costs: CostTracker | None,
 ) -> BatchResult:
     work = _Work(letters=list(dead_letters))
-    cost = None if costs is None else await costs.begin(uow.cost)  # the first lock taken
+    serials = None
+    if costs is not None:  # the parked events these may cure are read with the claims
+        serials = sorted({key for item in batch for key in serial_keys(item.event)})
+    start = await uow.begin([item.event.event_id for item in batch], cost_serials=serials)
+    cost = None
+    if costs is not None:
+        assert start.cost_head is not None  # the first lock taken
+        cost = await costs.begin(uow.cost, start.cost_head)
     encoded: dict[str, str] = {} if cost is None else cost.encoded
-    fresh = await _skip_processed(uow, batch, work, encoded)
+    fresh = _skip_processed(start.processed, batch, work, encoded)
     ledger = _Posting(uow, work, cost)
     ledger.digests.update((item.event.event_id, digest) for item, digest in fresh)
     await ledger.lock([item.event for item, _ in fresh])
@@ -363,15 +370,15 @@ def _serial_stories(events: Sequence[Event]) -> list[list[Event]]:
     return [group for group in groups.values() if len(group) > 1]
 
 
-async def _skip_processed(
-    uow: LedgerUnitOfWork, batch: Sequence[Inbound], work: _Work, encoded: dict[str, str]
+def _skip_processed(
+    processed: Mapping[str, bytes], batch: Sequence[Inbound], work: _Work, encoded: dict[str, str]
 ) -> list[tuple[Inbound, bytes]]:
     """Events not processed before, with their fingerprints (first occurrence in the batch wins).
 
     The fresh events' canonical encodings (what the fingerprint hashes) are kept in
     ``encoded``: the cost log stores the same text.
     """
-    seen = dict(await uow.processed([item.event.event_id for item in batch]))
+    seen = dict(processed)
     fresh: list[tuple[Inbound, bytes]] = []
     for item in batch:
         event_id, text = item.event.event_id, encode_event(item.event)

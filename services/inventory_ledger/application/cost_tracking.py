@@ -6,7 +6,8 @@ event the books accepted, in the order applied — with its head position, plus 
 (lots, usages, allocations, COGS journal). A batch:
 
 1. locks the log head (one row: cost work is serialized between instances; taken before any
-   document or item lock, so the global lock order stays acyclic);
+   document or item lock, so the global lock order stays acyclic; ``LedgerUnitOfWork.begin``
+   locks it, with the batch's first reads);
 2. catches up: events other instances appended since this process's position are applied
    to the in-memory books (from position 0 after a restart or an invalidation);
 3. applies its own events (a business-rule violation rejects the event, which then posts
@@ -134,10 +135,6 @@ class CostWrite:
 class CostLog(Protocol):
     """The cost log and rows, inside the unit of work's transaction."""
 
-    async def lock_cost_log(self) -> int:
-        """Lock the log head and return its position (entries 1..position exist)."""
-        ...
-
     async def cost_events_after(self, position: int, limit: int) -> Sequence[Event]:
         """Up to ``limit`` logged events after ``position``, in log order."""
         ...
@@ -236,9 +233,8 @@ class CostTracker:
             gc.collect()
         gc.freeze()
 
-    async def begin(self, log: CostLog) -> CostSession:
-        """Lock the log head and bring the books to it."""
-        head = await log.lock_cost_log()
+    async def begin(self, log: CostLog, head: int) -> CostSession:
+        """Bring the books to the log's ``head`` (locked by the caller: entries 1..head exist)."""
         if self.position < 0 or self.position > head:
             self.ledger = CostLedger(methods=self.methods)
             self.position = 0

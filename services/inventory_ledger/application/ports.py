@@ -23,6 +23,7 @@ from inventory_ledger.domain.item import ItemKey
 from inventory_ledger.domain.transaction import Transaction
 
 __all__ = [
+    "BatchStart",
     "Claim",
     "LedgerStore",
     "LedgerUnitOfWork",
@@ -41,6 +42,16 @@ class Claim:
     occurred_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class BatchStart:
+    """What a batch learns as it starts (``LedgerUnitOfWork.begin``)."""
+
+    processed: Mapping[str, bytes]
+    """Fingerprints of the batch's events that were already processed."""
+    cost_head: int | None = None
+    """The cost log head, locked (``None``: cost tracking is off, nothing locked)."""
+
+
 class RetryableConflictError(Exception):
     """Another transaction got in the way (a serialization failure, a deadlock, or it processed
     the same event first); the store raises this and the caller redoes the whole batch."""
@@ -57,8 +68,13 @@ class LedgerUnitOfWork(Protocol):
         """The cost log and rows, in the same transaction."""
         ...
 
-    async def processed(self, event_ids: Sequence[str]) -> Mapping[str, bytes]:
-        """Fingerprints of the events among ``event_ids`` that were already processed."""
+    async def begin(
+        self, event_ids: Sequence[str], *, cost_serials: Sequence[str] | None = None
+    ) -> BatchStart:
+        """Start the batch: what is known of ``event_ids``, and, with ``cost_serials`` (cost
+        tracking on), the cost log head, locked first. ``cost_serials``: the serials the
+        batch's events name (``serial_keys``); the parked events naming them may be read
+        ahead, for ``cost.parked_for``."""
         ...
 
     async def lock_documents(

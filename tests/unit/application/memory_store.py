@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
 from inventory_ledger.application.cost_tracking import CostWrite, serial_keys
 from inventory_ledger.application.dead_letter import DeadLetter
-from inventory_ledger.application.ports import Claim, RetryableConflictError
+from inventory_ledger.application.ports import BatchStart, Claim, RetryableConflictError
 from inventory_ledger.domain.document import DocumentState
 from inventory_ledger.domain.document_line import DocumentKey
 from inventory_ledger.domain.events import Event
@@ -40,9 +40,6 @@ class MemoryState:
 class MemoryCostLog:
     def __init__(self, state: MemoryState) -> None:
         self.state = state
-
-    async def lock_cost_log(self) -> int:
-        return len(self.state.cost_log)
 
     async def cost_events_after(self, position: int, limit: int) -> Sequence[Event]:
         return self.state.cost_log[position : position + limit]
@@ -71,8 +68,11 @@ class MemoryUnitOfWork:
         self.state = state
         self.cost = MemoryCostLog(state)
 
-    async def processed(self, event_ids: Sequence[str]) -> Mapping[str, bytes]:
-        return {i: self.state.processed[i] for i in event_ids if i in self.state.processed}
+    async def begin(
+        self, event_ids: Sequence[str], *, cost_serials: Sequence[str] | None = None
+    ) -> BatchStart:
+        processed = {i: self.state.processed[i] for i in event_ids if i in self.state.processed}
+        return BatchStart(processed, None if cost_serials is None else len(self.state.cost_log))
 
     async def lock_documents(
         self, keys: Sequence[DocumentKey]

@@ -30,11 +30,13 @@ class PostgresCostLog:
     def __init__(self, conn: Connection, pipe: StatementPipeline | None = None) -> None:
         self._conn = conn
         self._pipe = pipe or StatementPipeline(conn)
+        self._ahead: tuple[frozenset[str], list[Event]] | None = None
 
-    async def lock_cost_log(self) -> int:
-        await self._pipe.drain()
-        position: int = await self._conn.fetchval(queries.COST_LOG_LOCK)
-        return position
+    def read_ahead(self, serials: Sequence[str], parked: Sequence[str]) -> None:
+        """The parked events naming any of ``serials``, read with the head locked: none can
+        change until this batch ends (only a batch holding the head parks or cures one), so
+        :meth:`parked_for` answers from them when it asks for no other serial."""
+        self._ahead = (frozenset(serials), [decode_event(text) for text in parked])
 
     async def cost_events_after(self, position: int, limit: int) -> Sequence[Event]:
         await self._pipe.drain()
@@ -72,6 +74,10 @@ class PostgresCostLog:
             hold(Write(queries.COGS_ENTRIES_ADD, (rows,)))
 
     async def parked_for(self, serials: Sequence[str]) -> Sequence[Event]:
+        ahead = self._ahead
+        if ahead is not None and ahead[0].issuperset(serials):
+            wanted = set(serials)
+            return [event for event in ahead[1] if not serial_keys(event).isdisjoint(wanted)]
         await self._pipe.drain()
         rows = await self._conn.fetch(queries.PARKED_FOR_SERIALS, list(serials))
         return [decode_event(r["event"]) for r in rows]

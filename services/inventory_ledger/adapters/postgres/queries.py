@@ -105,8 +105,9 @@ WHERE id = ANY($1::bigint[]) AND replayed_at IS NULL
 RETURNING id"""
 
 # --- ledger unit of work ----------------------------------------------------------------------
-PROCESSED_FINGERPRINTS = """
-SELECT event_id, payload_hash FROM processed_events WHERE event_id = ANY($1::text[])"""
+# A batch's first reads, in one round trip (migration 0008): the cost log head locked (when $2),
+# the claims of its events, the parked events naming its serials ($3).
+BATCH_BEGIN = "SELECT * FROM begin_batch($1::text[], $2::boolean, $3::text[])"
 # No ON CONFLICT (its speculative insertion costs a third more per row): an event claimed by a
 # concurrent batch is a unique violation, after waiting for that batch like ON CONFLICT would,
 # and the store redoes the whole batch.
@@ -230,9 +231,8 @@ SELECT {_DEAD_LETTER_COLUMNS}
 FROM dead_letters WHERE id = ANY($1::bigint[]) ORDER BY id"""
 
 # --- cost side (issue 6) ----------------------------------------------------------------------
-# The cost log's head: locked first in a batch (before documents and items), so cost work is
-# serialized between instances and the global lock order stays acyclic.
-COST_LOG_LOCK = "SELECT position FROM cost_state WHERE singleton FOR UPDATE"
+# The cost log's head is locked first in a batch (BATCH_BEGIN, before documents and items), so
+# cost work is serialized between instances and the global lock order stays acyclic.
 COST_LOG_AFTER = """
 SELECT event FROM cost_events
 WHERE position > $1

@@ -26,6 +26,7 @@ from inventory_ledger.adapters.postgres.pipeline import StatementPipeline, Write
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
 from inventory_ledger.application.dead_letter import DeadLetter
 from inventory_ledger.application.ports import (
+    BatchStart,
     Claim,
     RetryableConflictError,
     StoreUnavailableError,
@@ -78,10 +79,21 @@ class PostgresUnitOfWork:
         """Stop the writes in flight (before the rollback)."""
         await self._pipe.abandon()
 
-    async def processed(self, event_ids: Sequence[str]) -> Mapping[str, bytes]:
+    async def begin(
+        self, event_ids: Sequence[str], *, cost_serials: Sequence[str] | None = None
+    ) -> BatchStart:
         await self._pipe.drain()
-        rows = await self._conn.fetch(queries.PROCESSED_FINGERPRINTS, list(event_ids))
-        return {r["event_id"]: bytes(r["payload_hash"]) for r in rows}
+        row = await self._conn.fetchrow(
+            queries.BATCH_BEGIN, list(event_ids), cost_serials is not None, cost_serials or []
+        )
+        assert row is not None  # aggregates: always one row
+        head, claimed, hashes, parked = row
+        if cost_serials is not None:
+            self.cost.read_ahead(cost_serials, parked)
+        return BatchStart(
+            dict(zip(claimed, map(bytes, hashes), strict=True)),
+            head if cost_serials is not None else None,
+        )
 
     async def lock_documents(
         self, keys: Sequence[DocumentKey]

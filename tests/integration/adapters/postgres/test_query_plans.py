@@ -89,14 +89,12 @@ def _cured() -> Write:
 @pytest.mark.parametrize(
     ("table", "sql", "args"),
     [
-        ("processed_events", queries.PROCESSED_FINGERPRINTS, (_ids("event-"),)),
         ("allocations", queries.ALLOCATIONS_PRUNE, (_ids("shipment:SHP-", "/1"), _NEW_ROWS)),
         ("dead_letters", queries.DEAD_LETTERS_CURED, (_ids("event-"),)),
         ("allocations", *combine([_prune(), _cured()])),
         ("dead_letters", *combine([_prune(), _cured()])),
     ],
     ids=[
-        "claims",
         "allocations",
         "dead-letters",
         "allocations-combined",
@@ -112,26 +110,29 @@ async def test_a_batch_of_ids_probes_the_index(
 
 
 @pytest.mark.parametrize(
-    ("table", "sql", "args"),
+    ("table", "sql", "args", "rows"),
     [
-        ("document_states", queries.DOCUMENTS_LOCK, (["shipment"] * IDS, _ids("SHP-"))),
+        ("processed_events", queries.BATCH_BEGIN, (_ids("event-"), True, []), 1),
+        ("document_states", queries.DOCUMENTS_LOCK, (["shipment"] * IDS, _ids("SHP-")), IDS),
         (
             "balances",
             queries.BALANCES_LOCK,
             ([f"WH-{n % 20}" for n in range(1, ROWS, ROWS // IDS)], _ids("SKU-")),
+            IDS,
         ),
     ],
-    ids=["documents", "balances"],
+    ids=["claims", "documents", "balances"],
 )
-async def test_the_lock_functions_probe_the_index(
-    big: asyncpg.Connection, table: str, sql: str, args: tuple[object, ...]
+async def test_the_functions_probe_the_index(
+    big: asyncpg.Connection, table: str, sql: str, args: tuple[object, ...], rows: int
 ) -> None:
-    """The statements inside the functions (migration 0007) do not show in EXPLAIN: count the
-    transaction's scans of the table instead, over seven calls (past a generic plan)."""
+    """The statements inside the functions (migrations 0007, 0008) do not show in EXPLAIN:
+    count the transaction's scans of the table instead, over seven calls (past a generic
+    plan)."""
     statement = await big.prepare(sql)
     async with big.transaction():
         for _ in range(7):
-            assert len(await statement.fetch(*args)) == IDS
+            assert len(await statement.fetch(*args)) == rows
         seq, idx = await big.fetchrow(
             "SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables WHERE relname = $1", table
         )

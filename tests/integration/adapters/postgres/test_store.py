@@ -14,6 +14,7 @@ import pytest
 from inventory_contracts.balance_changed import BalanceChanged
 from inventory_ledger.adapters.postgres.store import COPY_FROM, PostgresLedgerStore
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
+from inventory_ledger.application.cost_tracking import serial_keys
 from inventory_ledger.application.ports import Claim, RetryableConflictError
 from inventory_ledger.domain.balance import Balance
 from inventory_ledger.domain.books import replay
@@ -28,6 +29,7 @@ from tests.unit.domain.builders import (
     po_opened,
     received,
 )
+from tests.unit.domain.cost.support import shipped
 
 pytestmark = pytest.mark.integration
 
@@ -112,7 +114,7 @@ async def test_a_claim_of_a_processed_event_redoes_the_batch(store: PostgresLedg
             await uow.claim([_claim("e-2"), _claim("e-1")])
 
     async with store.unit_of_work() as uow:
-        assert await uow.processed(["e-1", "e-2"]) == {"e-1": bytes(32)}
+        assert (await uow.begin(["e-1", "e-2"])).processed == {"e-1": bytes(32)}
         assert await uow.lock_items([ItemKey("R")]) == {
             ItemKey("R"): VersionedBalance(Balance(), 0)
         }
@@ -207,3 +209,58 @@ async def test_transactions_come_back_exactly_as_appended(
     assert [
         Transaction(ItemKey(r[0], r[1]), Bucket(r[2]), r[3], r[4], *r[5:]) for r in rows
     ] == appended
+
+
+async def test_begin_locks_the_cost_log_head_before_it_reads_the_claims(
+    store: PostgresLedgerStore,
+) -> None:
+    head_held, may_commit = asyncio.Event(), asyncio.Event()
+
+    async def holder() -> None:
+        async with store.unit_of_work() as uow:
+            start = await uow.begin(["held-1"], cost_serials=[])
+            assert start.cost_head == 0
+            assert start.processed == {}
+            head_held.set()
+            await may_commit.wait()
+            await uow.claim([_claim("held-1")])
+
+    async def waiter() -> dict[str, bytes]:
+        await head_held.wait()
+        async with store.unit_of_work() as uow:
+            start = await uow.begin(["held-1"], cost_serials=[])  # waits for the head
+            return dict(start.processed)
+
+    first = asyncio.create_task(holder())
+    second = asyncio.create_task(waiter())
+    await asyncio.sleep(0.2)
+    assert not second.done()  # waiting on the head's row lock
+    may_commit.set()
+    await asyncio.wait_for(first, timeout=10)
+    # the claims were read after the lock: the holder's claim is seen, no conflict later
+    assert await asyncio.wait_for(second, timeout=10) == {"held-1": bytes(32)}
+    async with store.unit_of_work() as uow:  # quantities only: the head is not locked
+        assert (await uow.begin(["held-1"])).cost_head is None
+
+
+async def test_begin_reads_ahead_the_parked_events_its_serials_may_cure(
+    store: PostgresLedgerStore, ledger_db: LedgerDatabase
+) -> None:
+    one = shipped("p1", 1, "S", 1, serials=("SN-1",))
+    two = shipped("p2", 2, "S", 1, serials=("SN-2",))
+    async with store.unit_of_work() as uow:
+        await uow.begin([], cost_serials=[])
+        await uow.cost.park([(one, "serial_not_in_stock"), (two, "serial_not_in_stock")])
+    (key_1,), (key_2,) = serial_keys(one), serial_keys(two)
+
+    async with store.unit_of_work() as uow:
+        await uow.begin(["x"], cost_serials=[key_1])
+        owner = await asyncpg.connect(ledger_db.owner_dsn)
+        try:  # gone from the table, but read ahead: the answer comes from the batch's start
+            await owner.execute("DELETE FROM parked_events WHERE event_id = 'p1'")
+        finally:
+            await owner.close()
+        assert [e.event_id for e in await uow.cost.parked_for([key_1])] == ["p1"]
+        # a serial not read ahead is asked for: p1 is gone by now, p2 is still parked
+        found = await uow.cost.parked_for([key_1, key_2])
+        assert [e.event_id for e in found] == ["p2"]
