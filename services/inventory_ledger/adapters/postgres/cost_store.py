@@ -7,13 +7,13 @@ they go out with the batch's other closing writes as one statement (``pipeline.W
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import orjson
 
 from inventory_ledger.adapters.postgres import queries
 from inventory_ledger.adapters.postgres.connection import Connection
-from inventory_ledger.adapters.postgres.pipeline import StatementPipeline, Write
+from inventory_ledger.adapters.postgres.pipeline import StatementPipeline, Write, json_rows
 from inventory_ledger.application.cost_tracking import CostWrite, serial_keys
 from inventory_ledger.application.event_codec import decode_event, encode_event
 from inventory_ledger.application.ports import RetryableConflictError
@@ -56,18 +56,18 @@ class PostgresCostLog:
         if write.gone_lots:
             hold(Write(queries.LOTS_DELETE, (list(write.gone_lots),)))  # not among write.lots
         if write.lots:
-            hold(Write(queries.LOTS_SAVE, (_rows(_lot_row(r) for r in write.lots),)))
+            hold(Write(queries.LOTS_SAVE, (json_rows(_lot_row(r) for r in write.lots),)))
         if write.usages:
-            hold(Write(queries.USAGES_SAVE, (_rows(_usage_row(r) for r in write.usages),)))
+            hold(Write(queries.USAGES_SAVE, (json_rows(_usage_row(r) for r in write.usages),)))
         if write.allocations:
             usage_ids = [a.usage_id for a in write.allocations]
-            rows = _rows((a.usage_id, *row) for a in write.allocations for row in a.rows)
+            rows = json_rows((a.usage_id, *row) for a in write.allocations for row in a.rows)
             # rows the usages no longer have, and the rows they have: never the same rows
             hold(Write(queries.ALLOCATIONS_PRUNE, (usage_ids, rows)))
             if rows != "[]":
                 hold(Write(queries.ALLOCATIONS_PUT, (rows,)))
         if write.cogs:
-            rows = _rows(
+            rows = json_rows(
                 (e.event_id, e.usage_id, e.lot_id, e.amount, e.cause.value, e.occurred_at)
                 for e in write.cogs
             )
@@ -104,11 +104,6 @@ class PostgresCostLog:
 def _one_head(moved: int) -> None:
     if moved != 1:  # pragma: no cover - the head is locked by this transaction
         raise RetryableConflictError("the cost log head moved")
-
-
-def _rows(rows: Iterable[tuple[object, ...]]) -> str:
-    """Positional rows as one JSON array (``Decimal`` as exact strings, times in ISO 8601)."""
-    return orjson.dumps(list(rows), default=str).decode()
 
 
 def _lot_row(record: LotRecord) -> tuple[object, ...]:

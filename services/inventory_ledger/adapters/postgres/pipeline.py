@@ -24,13 +24,15 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
+import orjson
+
 from inventory_ledger.adapters.postgres.connection import Connection
 
-__all__ = ["StatementPipeline", "Write", "combine", "run_writes"]
+__all__ = ["StatementPipeline", "Write", "combine", "json_rows", "run_writes"]
 
 Send = Callable[[], Awaitable[object]]
 
@@ -50,6 +52,12 @@ class Write:
     args: tuple[object, ...] = ()
     check: Callable[[int], None] | None = None
     translate: Callable[[Exception], Exception | None] | None = None
+
+
+def json_rows(rows: Iterable[tuple[object, ...]]) -> str:
+    """Positional rows as one JSON array, a ``Write``'s jsonb parameter (``Decimal`` as exact
+    strings, times in ISO 8601; read with ``jsonb_array_elements``)."""
+    return orjson.dumps(list(rows), default=str).decode()
 
 
 def combine(writes: Sequence[Write]) -> tuple[str, list[object]]:

@@ -14,7 +14,6 @@ from contextlib import asynccontextmanager, suppress
 from functools import partial
 
 import asyncpg
-import orjson
 
 from inventory_ledger.adapters.postgres import queries
 from inventory_ledger.adapters.postgres.balance_payload import balance_changed_payload
@@ -22,7 +21,7 @@ from inventory_ledger.adapters.postgres.connection import Connection
 from inventory_ledger.adapters.postgres.cost_store import PostgresCostLog
 from inventory_ledger.adapters.postgres.dead_letters import dead_letter_columns
 from inventory_ledger.adapters.postgres.document_codec import decode_document, encode_document
-from inventory_ledger.adapters.postgres.pipeline import StatementPipeline, Write
+from inventory_ledger.adapters.postgres.pipeline import StatementPipeline, Write, json_rows
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
 from inventory_ledger.application.dead_letter import DeadLetter
 from inventory_ledger.application.ports import (
@@ -58,11 +57,6 @@ dozen events post well under this, a backlog's full batches (500 events, about 1
 transactions) over it."""
 
 
-def _json_rows(rows: Sequence[tuple[object, ...]]) -> str:
-    """Positional rows as one JSON array (``Decimal`` as exact strings, times in ISO 8601)."""
-    return orjson.dumps(rows, default=str).decode()
-
-
 class PostgresUnitOfWork:
     """The ledger's reads and writes inside one open transaction."""
 
@@ -90,10 +84,8 @@ class PostgresUnitOfWork:
         head, claimed, hashes, parked = row
         if cost_serials is not None:
             self.cost.read_ahead(cost_serials, parked)
-        return BatchStart(
-            dict(zip(claimed, map(bytes, hashes), strict=True)),
-            head if cost_serials is not None else None,
-        )
+        # head is NULL unless the function locked it (cost tracking on)
+        return BatchStart(dict(zip(claimed, map(bytes, hashes), strict=True)), head)
 
     async def lock_documents(
         self, keys: Sequence[DocumentKey]
@@ -156,7 +148,7 @@ class PostgresUnitOfWork:
             for t in transactions
         ]
         if len(rows) < COPY_FROM:
-            self._pipe.write(Write(queries.TRANSACTIONS_ADD, (_json_rows(rows),)))
+            self._pipe.write(Write(queries.TRANSACTIONS_ADD, (json_rows(rows),)))
             return
         await self._pipe.send(
             partial(
