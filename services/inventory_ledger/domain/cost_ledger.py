@@ -28,7 +28,7 @@ with the same Σ per (usage, lot) pair (see :meth:`CostLedger.end_batch`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -51,7 +51,19 @@ from .serials import SerialMove, check_lines, check_serials
 from .usage import UsageRecord
 from .validation import validate
 
-__all__ = ["CostLedger"]
+__all__ = ["CostLedger", "HistoryNeeded"]
+
+
+class HistoryNeeded(RuntimeError):  # noqa: N818 - a request, not a failure of the event
+    """An event reaches into history :meth:`CostLedger.compact` dropped (nothing changed).
+
+    ``items``: restore each (:meth:`CostLedger.restore`) and apply the event again.
+    """
+
+    def __init__(self, items: frozenset[ItemKey]) -> None:
+        super().__init__(f"the history of {sorted(items)} is needed")
+        self.items = items
+
 
 _NONE: Mapping[Any, Any] = MappingProxyType({})
 _UNCOSTED = LotCost(ZERO, CostStatus.ESTIMATED)
@@ -69,11 +81,15 @@ class _Batch:
     """The last event applied in the batch: the id its journal entries carry."""
     occurred_at: datetime | None = None
     """The latest ``occurred_at`` among the events applied: the entries' moment."""
+    events: list[Event] = field(default_factory=list)
+    """The events applied, in order (a restored item re-applies its own)."""
 
     def applied(
-        self, event_id: str, occurred_at: datetime, reallocated: Mapping[ItemKey, Moment]
+        self, event: Event, occurred_at: datetime, reallocated: Mapping[ItemKey, Moment]
     ) -> None:
         """One more event was applied (not rejected, not a duplicate)."""
+        self.events.append(event)
+        event_id = event.event_id
         self.event_id = event_id
         if self.occurred_at is None or occurred_at > self.occurred_at:
             self.occurred_at = occurred_at
@@ -109,6 +125,8 @@ class CostLedger:
     """``items`` by (lic, location): a plain tuple hashes in C, an ItemKey in Python."""
     _batch: _Batch | None = field(default=None, init=False, repr=False, compare=False)
     """The open batch (``None``: every event is settled as it is applied)."""
+    _compacted: bool = field(default=False, init=False, repr=False, compare=False)
+    """Whether :meth:`compact` ever dropped history (else no event can reach back)."""
 
     def begin_batch(self) -> None:
         """Defer re-allocating backdated items and settling costs until :meth:`end_batch`."""
@@ -177,6 +195,8 @@ class CostLedger:
         if not (items or facts.estimates or facts.bill or facts.close):
             return self._nothing_to_cost(event)
         touched = sorted(items.items(), key=_by_item) if len(items) > 1 else items.items()
+        if self._compacted:
+            self._within_history(touched)
         for item, item_facts in touched:
             if item_facts.returns or item_facts.serial_moves:  # else no rule to break
                 self._check(item, item_facts, serials=not serials_checked)
@@ -189,7 +209,7 @@ class CostLedger:
         if facts.estimates or facts.bill is not None or facts.close is not None:
             self._mark_inputs(facts)
         if batch is not None:  # re-costed once, by end_batch
-            batch.applied(event_id, event.occurred_at, reallocated)
+            batch.applied(event, event.occurred_at, reallocated)
             self.processed.add(event_id)
             return CostChanges(
                 event_id, MappingProxyType(reallocated) if reallocated else _NONE, _NONE, ()
@@ -205,11 +225,72 @@ class CostLedger:
             tuple(entries),
         )
 
+    def compact(self, keep: int) -> int:
+        """Drop each item's history before its last ``keep`` steps; how many items dropped any.
+
+        Between batches only. The books then stay exact for every event that does not reach
+        back into what was dropped (``ItemLedger.compact``); one that does raises
+        :class:`HistoryNeeded` from :meth:`apply` before changing anything.
+        """
+        if self._batch is not None:
+            raise RuntimeError("compact between batches")
+        compacted = sum(ledger.compact(keep) for ledger in self.items.values())
+        self._compacted = self._compacted or compacted > 0
+        return compacted
+
+    def needs_history(self, event: Event) -> frozenset[ItemKey]:
+        """The items whose dropped history ``event`` reaches (restore them before applying)."""
+        if not self._compacted or type(event) in NOTHING_TO_COST:
+            return frozenset()
+        return self._reaching_back(facts_of(event).items.items())
+
+    def _reaching_back(self, touched: Iterable[tuple[ItemKey, ItemFacts]]) -> frozenset[ItemKey]:
+        items = self.items
+        return frozenset(
+            item
+            for item, item_facts in touched
+            if (ledger := items.get(item)) is not None
+            and ledger.floor is not None
+            and ledger.reaches_back(item_facts)
+        )
+
+    def _within_history(self, touched: Iterable[tuple[ItemKey, ItemFacts]]) -> None:
+        """Raise :class:`HistoryNeeded` if the facts reach into dropped history."""
+        needed = self._reaching_back(touched)
+        if needed:
+            raise HistoryNeeded(needed)
+
+    def restore(self, item: ItemKey, history: Iterable[Event]) -> None:
+        """Make ``item``'s history whole again from ``history``.
+
+        ``history``: the events applied to these books before the open batch (all of them
+        outside a batch) that touch the item, in the order they were applied; the open
+        batch's own are re-applied after them. The item's rows come out as they were (an
+        item's allocation does not depend on the order its facts arrived in), so nothing is
+        marked changed.
+        """
+        ledger = ItemLedger(item, self.methods.get(item, CostingMethod.FIFO))
+        for event in history:
+            item_facts = facts_of(event).items.get(item)
+            if item_facts is not None:
+                ledger.apply(item_facts, defer=True)
+        ledger.flush()
+        batch = self._batch
+        if batch is not None:
+            for event in batch.events:
+                item_facts = facts_of(event).items.get(item)
+                if item_facts is not None:
+                    ledger.apply(item_facts, defer=True)
+            if ledger.pending is not None:
+                batch.deferred.add((item.lic, item.location))
+        self.items[item] = ledger
+        self._ledgers[(item.lic, item.location)] = ledger
+
     def _nothing_to_cost(self, event: Event) -> CostChanges:
         """An event with nothing to cost is applied all the same (and counts in a batch)."""
         self.processed.add(event.event_id)
         if self._batch is not None:
-            self._batch.applied(event.event_id, event.occurred_at, _NONE)
+            self._batch.applied(event, event.occurred_at, _NONE)
         return CostChanges(event.event_id, _NONE, _NONE, ())
 
     def _mark_settled(self, revalued: Mapping[str, LotCost], entries: list[CogsEntry]) -> None:
@@ -335,7 +416,12 @@ class CostLedger:
         self.rejected[event_id] = reason
 
     def books(self) -> CostBooks:
-        """The immutable books (equal to the reference fold's on the same events)."""
+        """The immutable books (equal to the reference fold's on the same events).
+
+        Raise if an item's history was dropped (:meth:`compact`; :meth:`restore` it first).
+        """
+        if any(ledger.floor is not None for ledger in self.items.values()):
+            raise RuntimeError("an item's history was dropped: restore it first")
         graph = self.graph
         return CostBooks(
             items=MappingProxyType({key: ledger.book() for key, ledger in self.items.items()}),
@@ -364,6 +450,13 @@ class CostLedger:
         order. Raise if it does not (nothing changes then). ``validated``: as for :meth:`apply`.
         """
         ordered = sorted(events, key=lambda e: (e.occurred_at, e.event_id))
+        if self._compacted:
+            self._within_history(
+                pair
+                for event in ordered
+                if type(event) not in NOTHING_TO_COST
+                for pair in facts_of(event).items.items()
+            )
         moves: dict[ItemKey, list[SerialMove]] = {}
         for event in ordered:
             if not validated:

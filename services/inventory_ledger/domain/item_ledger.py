@@ -18,7 +18,7 @@ event's work proportional to what it touches:
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -96,9 +96,85 @@ class ItemLedger:
     """``id`` of each step inserted since the last :meth:`flush` without being run: not in
     the rows yet, so not part of the tail a rewind undoes (the steps list keeps them alive,
     so their ids stay theirs)."""
+    floor: Moment | None = None
+    """The moment of the last step :meth:`compact` dropped (``None``: the history is whole).
+    Steps and rows up to it are gone; an event reaching back to it needs the item's history
+    (:meth:`reaches_back`)."""
+    _old_live: set[str] = field(default_factory=set)
+    """Usages at or before the floor whose rows were kept (pending or drawn after it)."""
 
     def __post_init__(self) -> None:
         self.state = AllocationState(self.method, self.mfr, self.usages, documents=self.documents)
+
+    def compact(self, keep: int) -> bool:
+        """Drop the history before the last ``keep`` steps; whether anything was dropped.
+
+        What the end state and every event later than the dropped steps need stays: the
+        end state, every lot and usage (the cost graph shares them; a return finds its
+        original shipment through them), the rows of every usage that is still pending or
+        has a row after the floor, and the give-backs per usage (a usage record reads them).
+        Items with serial moves or deferred steps are left whole.
+        """
+        steps = self.steps
+        cut = len(steps) - keep
+        if cut <= 0 or self.serial_moves or self.pending is not None:
+            return False
+        keys = self.keys
+        while cut > 0 and cut < len(keys) and keys[cut - 1][:3] == keys[cut][:3]:
+            cut -= 1  # never split the steps of one moment
+        if cut <= 0:
+            return False
+        floor_at = steps[cut - 1].at
+        candidates = {s.usage_id for s in steps[:cut] if isinstance(s, Usage)} | self._old_live
+        del steps[:cut], keys[:cut]
+        self.floor = floor_at
+        at = bisect_right(self.allocations, floor_at, key=lambda a: a.at)
+        del self.allocations[:at]
+        gat = bisect_right(self.givebacks, floor_at, key=lambda g: g.at)
+        del self.givebacks[:gat]
+        state, drawn, returned = self.state, self.drawn, self.returned
+        live: set[str] = set()
+        for uid in candidates:
+            rows = drawn.get(uid, ())
+            backs = returned.get(uid, ())
+            if (
+                uid in state.pending
+                or any(a.at > floor_at for a in rows)
+                or any(g.at > floor_at for g in backs)
+            ):
+                live.add(uid)
+                continue
+            drawn.pop(uid, None)
+            for piece in state.usage_pieces.pop(uid, ()):
+                del state.pieces[piece]
+                state.piece_serials.pop(piece, None)
+        self._old_live = live
+        return True
+
+    def reaches_back(self, facts: ItemFacts) -> bool:
+        """Whether ``facts`` need history :meth:`compact` dropped (see :meth:`compact`).
+
+        A step at or before the floor would re-allocate dropped rows; a return naming a
+        shipment with a usage at or before it would give back to dropped pieces; a usage
+        already known from before it would replace a dropped step.
+        """
+        floor_at = self.floor
+        if floor_at is None:
+            return False
+        steps: list[Step] = [*facts.supplies, *facts.usages, *facts.returns]
+        if any(step.at <= floor_at for step in steps):
+            return True
+        usages = self.usages
+        for usage in facts.usages:
+            known = usages.get(usage.usage_id)
+            if known is not None and known.at <= floor_at:
+                return True
+        for line in facts.returns:
+            if line.original is not None:
+                for uid in self.documents.get(line.original, ()):
+                    if usages[uid].at <= floor_at:
+                        return True
+        return False
 
     def known_moves(self, serials: set[str]) -> list[SerialMove]:
         """The known moves of ``serials`` (all a serial check needs)."""
