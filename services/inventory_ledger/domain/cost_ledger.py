@@ -238,11 +238,27 @@ class CostLedger:
         self._compacted = self._compacted or compacted > 0
         return compacted
 
-    def needs_history(self, event: Event) -> frozenset[ItemKey]:
-        """The items whose dropped history ``event`` reaches (restore them before applying)."""
-        if not self._compacted or type(event) in NOTHING_TO_COST:
+    def needs_history(self, events: Iterable[Event]) -> frozenset[ItemKey]:
+        """The items to restore before applying ``events`` (a batch's, in any order).
+
+        Applying them, in whatever order and whichever of them are rejected, then never
+        raises :class:`HistoryNeeded`.
+        """
+        if not self._compacted:
             return frozenset()
-        return self._reaching_back(facts_of(event).items.items())
+        per_item: dict[ItemKey, list[ItemFacts]] = {}
+        for event in events:
+            if type(event) not in NOTHING_TO_COST:
+                for item, item_facts in facts_of(event).items.items():
+                    per_item.setdefault(item, []).append(item_facts)
+        items = self.items
+        return frozenset(
+            item
+            for item, facts in per_item.items()
+            if (ledger := items.get(item)) is not None
+            and ledger.floor is not None
+            and ledger.may_reach_back(facts)
+        )
 
     def _reaching_back(self, touched: Iterable[tuple[ItemKey, ItemFacts]]) -> frozenset[ItemKey]:
         items = self.items

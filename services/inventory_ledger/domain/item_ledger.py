@@ -19,6 +19,7 @@ event's work proportional to what it touches:
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -112,12 +113,13 @@ class ItemLedger:
         What the end state and every event later than the dropped steps need stays: the
         end state, every lot and usage (the cost graph shares them; a return finds its
         original shipment through them), the rows of every usage that is still pending or
-        has a row after the floor, and the give-backs per usage (a usage record reads them).
-        Items with serial moves or deferred steps are left whole.
+        has a row after the floor, the give-backs per usage (a usage record reads them) and
+        every serial move (the serial rules read a serial's whole story). An item with
+        deferred steps is left whole.
         """
         steps = self.steps
         cut = len(steps) - keep
-        if cut <= 0 or self.serial_moves or self.pending is not None:
+        if cut <= 0 or self.pending is not None:
             return False
         keys = self.keys
         while cut > 0 and cut < len(keys) and keys[cut - 1][:3] == keys[cut][:3]:
@@ -152,12 +154,42 @@ class ItemLedger:
         return True
 
     def reaches_back(self, facts: ItemFacts) -> bool:
-        """Whether ``facts`` need history :meth:`compact` dropped (see :meth:`compact`).
+        """Whether ``facts`` need history :meth:`compact` dropped, applied now.
 
         A step at or before the floor would re-allocate dropped rows; a return naming a
         shipment with a usage at or before it would give back to dropped pieces; a usage
-        already known from before it would replace a dropped step.
+        already known from before it would replace a dropped step; a rewind that undoes the
+        stocking of a serial with moves at or before the floor would re-read its dropped rows.
         """
+        if self._beyond_floor(facts):
+            return True
+        steps: list[Step] = [*facts.supplies, *facts.usages, *facts.returns]
+        if self.serial_moves and steps:
+            return self._restocks_old_serial(min(step.at for step in steps), ())
+        return False
+
+    def may_reach_back(self, facts: Sequence[ItemFacts]) -> bool:
+        """Whether applying ``facts`` (in any order, with anything applied in between that is
+        itself among them) could make :meth:`reaches_back` true for one of them.
+
+        Only the serial rule depends on what was applied before: a rewind may undo the
+        stocking of a serial that one of the others supplies or gives back, so it is checked
+        for the earliest step among them and every serial they stock as well.
+        """
+        if len(facts) == 1:
+            return self.reaches_back(facts[0])
+        if any(self._beyond_floor(f) for f in facts):
+            return True
+        steps: list[Step] = []
+        for f in facts:
+            steps += (*f.supplies, *f.usages, *f.returns)
+        if not (self.serial_moves and steps):
+            return False
+        stocked = [s for f in facts for supply in f.supplies for s in supply.serials]
+        stocked += [s for f in facts for line in f.returns for s in line.serials]
+        return self._restocks_old_serial(min(step.at for step in steps), stocked, always=True)
+
+    def _beyond_floor(self, facts: ItemFacts) -> bool:
         floor_at = self.floor
         if floor_at is None:
             return False
@@ -175,6 +207,32 @@ class ItemLedger:
                     if usages[uid].at <= floor_at:
                         return True
         return False
+
+    def _restocks_old_serial(
+        self, since: Moment, serials: Iterable[str], *, always: bool = False
+    ) -> bool:
+        """Whether a rewind to ``since`` could re-read a serial's rows at or before the floor.
+
+        Undoing a supply or give-back of a serial sets its holder from the serial's own rows
+        before ``since`` (``_hold_as_before``): steps and rows the floor may have dropped.
+        The serials stocked at or after ``since`` are those of the kept steps and give-backs
+        and ``serials`` (stocked by steps not applied yet). Unless ``always``, a ``since``
+        later than every step rewinds nothing.
+        """
+        floor_at, keys = self.floor, self.keys
+        if floor_at is None:
+            return False
+        start = bisect_left(keys, (since.at, since.event_id, since.seq, ""))
+        if start == len(keys) and not always:
+            return False  # later than every step: the append-only path rewinds nothing
+        stocked = set(serials)
+        stocked.update(
+            s for step in self.steps[start:] if isinstance(step, Supply) for s in step.serials
+        )
+        gat = bisect_left(self.givebacks, since, key=lambda g: g.at)
+        stocked.update(s for g in self.givebacks[gat:] if g.lot_id is not None for s in g.serials)
+        moves = self.serial_moves
+        return any(move.at <= floor_at for serial in stocked for move in moves.get(serial, ()))
 
     def known_moves(self, serials: set[str]) -> list[SerialMove]:
         """The known moves of ``serials`` (all a serial check needs)."""
