@@ -83,7 +83,11 @@ class Service:
             RetryPolicy(give_up_after_s=s.retry_max_s),
             on_commit=self.relay.notify,
             observe=observe,
-            costs=CostTracker(MethodsByLic(s.costing_methods)) if s.cost_tracking else None,
+            costs=(
+                CostTracker(MethodsByLic(s.costing_methods), history_steps=s.cost_history_steps)
+                if s.cost_tracking
+                else None
+            ),
         )
         aligner = PartitionAligner(s.catchup_window_ms)
         self.broker = build_broker(s, ingestor, aligner, logger=None)

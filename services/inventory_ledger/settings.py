@@ -143,6 +143,14 @@ class Settings(BaseSettings):
         description="Keep lots, usage, allocations and COGS beside the quantities (issue 6); "
         "off: quantities only.",
     )
+    cost_history_steps: int = Field(
+        default=500,
+        ge=0,
+        description="Steps (receipts, usages, returns) of each item's allocation history kept "
+        "in memory; an item drops the older ones once it has twice as many, and a late event "
+        "that reaches them makes its batch rebuild the item from the cost log (docs/cost-side.md"
+        ", Memory). 0 keeps every item's whole history.",
+    )
     costing_methods: dict[str, Literal["fifo", "lifo"]] = Field(
         default_factory=dict,
         description='Costing method per lic (every location), JSON, e.g. {"SKU-1": "lifo"}; '

@@ -173,6 +173,8 @@ async def _apply(
     ledger = _Posting(uow, work, cost)
     ledger.digests.update((item.event.event_id, digest) for item, digest in fresh)
     await ledger.lock([item.event for item, _ in fresh])
+    if cost is not None:  # items whose dropped history the events may reach are rebuilt
+        await cost.prepare([item.event for item, _ in fresh])
     parked: list[tuple[Inbound, str]] = []
     for item, _digest in fresh:
         try:
@@ -301,6 +303,8 @@ async def _cure_parked(ledger: _Posting, parked: list[tuple[Inbound, str]]) -> N
             frontier = reached - queried
         ordered = sorted(waiting.values(), key=lambda e: (e.occurred_at, e.event_id))
         await ledger.lock(ordered)
+        if ledger.cost is not None:
+            await ledger.cost.prepare(ordered)
         took = [event for event in ordered if _try(ledger, [event])] or _take_stories(
             ledger, ordered
         )

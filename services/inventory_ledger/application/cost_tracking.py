@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+import structlog
+
 from inventory_ledger.application.event_codec import encode_event
 from inventory_ledger.domain.allocation import CostingMethod
 from inventory_ledger.domain.cogs import CogsEntry
@@ -44,6 +46,8 @@ from inventory_ledger.domain.events import Event
 from inventory_ledger.domain.item import ItemKey
 from inventory_ledger.domain.lot import LotRecord
 from inventory_ledger.domain.usage import UsageRecord
+
+_log: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(__name__)
 
 __all__ = [
     "CostLog",
@@ -139,6 +143,13 @@ class CostLog(Protocol):
         """Up to ``limit`` logged events after ``position``, in log order."""
         ...
 
+    async def history(
+        self, items: Sequence[ItemKey], up_to: int
+    ) -> Mapping[ItemKey, Sequence[Event]]:
+        """Per item, the logged events at positions up to ``up_to`` that name it, in order
+        (each item of ``items`` is a key, with no events if none names it)."""
+        ...
+
     async def save_costs(self, write: CostWrite) -> None:
         """Append ``write.events`` at ``start + 1`` on, move the head, rewrite the rows."""
         ...
@@ -188,6 +199,12 @@ class CostTracker:
     rebuilds: int = field(init=False, default=0)
     """How many times the books were (re)built from position 0 (the first start counts)."""
     settles: int = field(init=False, default=0)
+    history_steps: int = 0
+    """Steps of each item's allocation history kept in memory (0: all). An item drops the
+    older ones once it has twice as many (``CostLedger.compact``); an event that reaches
+    back into them makes the batch read the item's logged events and rebuild it."""
+    restores: int = field(init=False, default=0)
+    """How many times an item was rebuilt from the log (a late event reached dropped steps)."""
     full_pass_every_s: float = FULL_PASS_EVERY_S
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     _last_full_pass: float = field(init=False, default=0.0)
@@ -226,6 +243,8 @@ class CostTracker:
         first, cost 5 ms per batch of 500 for those 14 objects, so there is none.
         """
         self.settles += 1
+        if self.history_steps:
+            self.ledger.compact(self.history_steps)
         now = self.clock()
         if now - self._last_full_pass >= self.full_pass_every_s:
             self._last_full_pass = now
@@ -243,6 +262,7 @@ class CostTracker:
             events = await log.cost_events_after(self.position, CATCH_UP_CHUNK)
             if not events:
                 raise RuntimeError(f"cost log ends at {self.position}, its head says {head}")
+            await self.restore(log, events, self.position)
             ledger = self.ledger
             ledger.begin_batch()  # one re-allocation per backdated item, one settle, per chunk
             for event in events:
@@ -254,6 +274,18 @@ class CostTracker:
         self.ledger.take_dirty()  # rows of caught-up events were written by their batch
         self.ledger.begin_batch()  # the batch's own events: ended by CostSession.commit
         return CostSession(self, log, head)
+
+    async def restore(self, log: CostLog, events: Sequence[Event], up_to: int) -> None:
+        """Rebuild the items whose dropped history ``events`` may reach, from the log up to
+        ``up_to`` (where the books were when the open batch began)."""
+        items = sorted(self.ledger.needs_history(events))
+        if not items:
+            return
+        history = await log.history(items, up_to)
+        for item in items:
+            self.ledger.restore(item, history[item])
+        self.restores += len(items)
+        _log.info("cost_history_restored", items=len(items), up_to=up_to)
 
 
 @dataclass
@@ -267,6 +299,10 @@ class CostSession:
     cogs: list[CogsEntry] = field(default_factory=list)
     encoded: dict[str, str] = field(default_factory=dict)
     """Events already encoded by the caller (by event_id): their log text is not made again."""
+
+    async def prepare(self, events: Sequence[Event]) -> None:
+        """Before applying ``events`` (in any order, any of them): rebuild what they reach."""
+        await self.tracker.restore(self.log, events, self.start)
 
     def apply(self, event: Event) -> None:
         """Apply ``event`` to the books; a business-rule violation raises, changing nothing.

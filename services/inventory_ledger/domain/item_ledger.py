@@ -108,7 +108,8 @@ class ItemLedger:
         self.state = AllocationState(self.method, self.mfr, self.usages, documents=self.documents)
 
     def compact(self, keep: int) -> bool:
-        """Drop the history before the last ``keep`` steps; whether anything was dropped.
+        """Drop the history before the last ``keep`` steps once there are more than twice
+        as many; whether anything was dropped.
 
         What the end state and every event later than the dropped steps need stays: the
         end state, every lot and usage (the cost graph shares them; a return finds its
@@ -119,8 +120,8 @@ class ItemLedger:
         """
         steps = self.steps
         cut = len(steps) - keep
-        if cut <= 0 or self.pending is not None:
-            return False
+        if len(steps) <= 2 * keep or self.pending is not None:
+            return False  # (at twice ``keep``: each cut drops as many steps as it keeps)
         keys = self.keys
         while cut > 0 and cut < len(keys) and keys[cut - 1][:3] == keys[cut][:3]:
             cut -= 1  # never split the steps of one moment

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from inventory_ledger.adapters.contract_events import envelope_to_domain
 from inventory_ledger.adapters.postgres.migrations import migrate
 from inventory_ledger.adapters.postgres.store import PostgresLedgerStore
 from inventory_ledger.application.apply_batch import Inbound, apply_batch
@@ -18,12 +19,16 @@ from inventory_ledger.application.cost_tracking import CostTracker
 from inventory_ledger.application.dead_letter import MessageSource
 from inventory_ledger.domain.cost_books import CostBooks, replay_costs
 from inventory_ledger.domain.cost_queries import lot_records, usage_records
+from inventory_ledger.domain.cost_translation import NOTHING_TO_COST, facts_of
 from inventory_ledger.domain.events import Event
+from inventory_ledger.domain.item import ItemKey
+from inventory_ledger.simulation import SimulationConfig, generate, valid_events
 from tests.conftest import LedgerDatabase
 from tests.infra import drop_database, unique_name, with_database
 from tests.unit.domain.cost.streams import streams
 from tests.unit.domain.cost.support import (
     D,
+    item,
     received,
     shipped,
 )
@@ -175,7 +180,8 @@ async def test_random_streams_restarts_and_two_instances_give_the_pure_rows(
     pool = await asyncpg.create_pool(with_database(ledger_db.app_dsn, name), min_size=1, max_size=4)
     try:
         store = PostgresLedgerStore(pool)
-        instances = [CostTracker(), CostTracker()]
+        # each may keep the whole history, or drop all but an item's last steps or two
+        instances = [CostTracker(history_steps=rnd.choice([0, 1, 2])) for _ in range(2)]
         chunks = []
         i = 0
         while i < len(events):
@@ -206,3 +212,84 @@ async def test_random_streams_restarts_and_two_instances_give_the_pure_rows(
     assert {r["usage_id"]: r["s"] for r in journal if r["s"]} == {
         u: c for u, c in books.cogs.items() if c
     }
+
+
+async def test_a_late_receipt_reaching_dropped_history_rebuilds_the_item_from_the_log(
+    pool: asyncpg.Pool,
+) -> None:
+    """An item keeps its last step only; a receipt dated before its shipments comes late."""
+    store, costs = PostgresLedgerStore(pool), CostTracker(history_steps=1)
+    a, b = "LATE-A", "LATE-B"  # not in the module's other tests (they share the database)
+    early = [
+        received("late-r1", 1, a, 2, unit_cost=5),
+        shipped("late-s1", 3, a, 2),
+        received("late-r2", 4, a, 2, unit_cost=7),
+        shipped("late-s2", 5, a, 1),
+        shipped("late-s3", 6, b, 1),
+    ]
+    late = [received("late-r0", 2, a, 5, unit_cost=3), shipped("late-s4", 7, b, 1)]
+    for event in early:
+        await apply_batch(store, [Inbound(event)], costs=costs)
+    assert costs.ledger.items[item(a)].floor is not None  # steps dropped after the batches
+    before = costs.restores
+    await apply_batch(store, [Inbound(e) for e in late], costs=costs)
+    assert costs.restores == before + 1  # A only: B's new usage is later than all it kept
+    async with pool.acquire() as conn:
+        lots = await _lots(conn)
+        usages = await _usages(conn)
+    expected_lots, expected_usages = _expected(replay_costs([*early, *late]))
+    assert {k: v for k, v in lots.items() if k in expected_lots} == expected_lots
+    assert {k: v for k, v in usages.items() if k in expected_usages} == expected_usages
+
+
+async def test_catching_up_on_a_late_receipt_rebuilds_the_item_from_the_log(
+    pool: asyncpg.Pool,
+) -> None:
+    """Another instance logged an event that reaches this one's dropped steps."""
+    store = PostgresLedgerStore(pool)
+    this, other = CostTracker(history_steps=1), CostTracker(history_steps=1)
+    a = "CATCH-A"
+    early = [
+        received("catch-r1", 1, a, 2, unit_cost=5),
+        shipped("catch-s1", 3, a, 2),
+        received("catch-r2", 4, a, 2, unit_cost=7),
+        shipped("catch-s2", 5, a, 1),
+    ]
+    late = received("catch-r0", 2, a, 5, unit_cost=3)
+    after = shipped("catch-s3", 6, a, 1)
+    for event in early:
+        await apply_batch(store, [Inbound(event)], costs=this)
+    await apply_batch(store, [Inbound(late)], costs=other)  # built whole from the log
+    before = this.restores
+    await apply_batch(store, [Inbound(after)], costs=this)  # catches up on ``late`` first
+    assert this.restores == before + 1
+    async with pool.acquire() as conn:
+        lots, usages = await _lots(conn), await _usages(conn)
+    expected_lots, expected_usages = _expected(replay_costs([*early, late, after]))
+    assert {k: v for k, v in lots.items() if k in expected_lots} == expected_lots
+    assert {k: v for k, v in usages.items() if k in expected_usages} == expected_usages
+
+
+async def test_the_log_is_indexed_by_every_item_an_event_posts_to(pool: asyncpg.Pool) -> None:
+    """Migration 0009's trigger names, for each logged event, every item its facts touch."""
+    messages = valid_events(generate(SimulationConfig(events=600, items=8, seed=3)))
+    events = [envelope_to_domain(m.value) for m in messages if not isinstance(m.value, bytes)]
+    store, costs = PostgresLedgerStore(pool), CostTracker()
+    for start in range(0, len(events), 100):
+        await apply_batch(store, [Inbound(e) for e in events[start : start + 100]], costs=costs)
+    async with pool.acquire() as conn:
+        logged = await conn.fetch("SELECT position, event_id FROM cost_events")
+        rows = await conn.fetch("SELECT lic, location, position FROM cost_event_items")
+    indexed: dict[int, set[ItemKey]] = {}
+    for row in rows:
+        indexed.setdefault(row["position"], set()).add(ItemKey(row["lic"], row["location"]))
+    by_id = {e.event_id: e for e in events}
+    checked = 0
+    for row in logged:  # (the module's tests share the database)
+        event = by_id.get(row["event_id"])
+        if event is None or type(event) in NOTHING_TO_COST:
+            continue
+        touched = set(facts_of(event).items)
+        assert touched <= indexed.get(row["position"], set()), event.event_id
+        checked += bool(touched)
+    assert checked > 300

@@ -16,6 +16,7 @@ from inventory_ledger.application.balance_change import BalanceChange, Versioned
 from inventory_ledger.application.cost_tracking import CostWrite, serial_keys
 from inventory_ledger.application.dead_letter import DeadLetter
 from inventory_ledger.application.ports import BatchStart, Claim, RetryableConflictError
+from inventory_ledger.domain.cost_translation import NOTHING_TO_COST, facts_of
 from inventory_ledger.domain.document import DocumentState
 from inventory_ledger.domain.document_line import DocumentKey
 from inventory_ledger.domain.events import Event
@@ -43,6 +44,17 @@ class MemoryCostLog:
 
     async def cost_events_after(self, position: int, limit: int) -> Sequence[Event]:
         return self.state.cost_log[position : position + limit]
+
+    async def history(
+        self, items: Sequence[ItemKey], up_to: int
+    ) -> Mapping[ItemKey, Sequence[Event]]:
+        logged = self.state.cost_log[:up_to]
+        return {
+            item: [
+                e for e in logged if type(e) not in NOTHING_TO_COST and item in facts_of(e).items
+            ]
+            for item in items
+        }
 
     async def save_costs(self, write: CostWrite) -> None:
         assert write.start == len(self.state.cost_log), "appended at the head"

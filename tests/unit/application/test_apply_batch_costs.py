@@ -36,7 +36,10 @@ pytestmark = pytest.mark.unit
 def _deliver(
     store: MemoryLedgerStore, events: list[Event], rnd: random.Random
 ) -> tuple[int, set[str]]:
-    trackers = [CostTracker(), CostTracker()]
+    def new_tracker() -> CostTracker:  # whole history, or only an item's last step or two
+        return CostTracker(history_steps=rnd.choice([0, 1, 2]))
+
+    trackers = [new_tracker(), new_tracker()]
     rejected: set[str] = set()
 
     async def go() -> tuple[int, set[str]]:
@@ -47,7 +50,7 @@ def _deliver(
             if rnd.random() < 0.2:
                 batch = batch + batch[:1]  # a redelivery inside the batch
             if rnd.random() < 0.1:
-                trackers[0] = CostTracker()  # a restart: rebuilt from the cost log
+                trackers[0] = new_tracker()  # a restart: rebuilt from the cost log
             tracker = trackers[rnd.random() < 0.3]  # the other instance, now and then
             result = await apply_batch(store, [Inbound(e) for e in batch], costs=tracker)
             rejected.update(r.event_id for r in result.rejected)

@@ -34,8 +34,10 @@ def _inbound(event: Event, offset: int) -> Inbound:
     return Inbound(event, source, value=event.event_id.encode())
 
 
-def _run(store: MemoryLedgerStore, batches: list[list[Event]]) -> list[BatchResult]:
-    costs = CostTracker()
+def _run(
+    store: MemoryLedgerStore, batches: list[list[Event]], history_steps: int = 0
+) -> list[BatchResult]:
+    costs = CostTracker(history_steps=history_steps)
     offsets = itertools.count()
 
     async def go() -> list[BatchResult]:
@@ -69,12 +71,14 @@ def test_within_one_batch_the_cure_leaves_no_dead_letter() -> None:
 
 @pytest.mark.parametrize("order", list(itertools.permutations(range(4))))
 @pytest.mark.parametrize("one_by_one", [True, False])
+@pytest.mark.parametrize("history_steps", [0, 1])  # 1: the item drops all but its last step
 def test_every_arrival_order_gives_the_books_of_business_order(
-    order: tuple[int, ...], one_by_one: bool
+    order: tuple[int, ...], one_by_one: bool, history_steps: int
 ) -> None:
     arrived = [STORY[i] for i in order]
     store = MemoryLedgerStore()
-    _run(store, [[e] for e in arrived] if one_by_one else [arrived[:2], arrived[2:]])
+    batches = [[e] for e in arrived] if one_by_one else [arrived[:2], arrived[2:]]
+    _run(store, batches, history_steps)
     assert store.state.parked == {}
     assert set(store.state.processed) == {e.event_id for e in STORY}
     assert fold(store.state.transactions) == replay(STORY).balances
@@ -130,9 +134,12 @@ TWO_SERIALS = [  # SN-2 arrives on its own receipt; J ships both after SN-1 came
 
 
 @pytest.mark.parametrize("order", list(itertools.permutations(range(5))))
-def test_cures_cascade_through_stories_in_every_arrival_order(order: tuple[int, ...]) -> None:
+@pytest.mark.parametrize("history_steps", [0, 1])
+def test_cures_cascade_through_stories_in_every_arrival_order(
+    order: tuple[int, ...], history_steps: int
+) -> None:
     store = MemoryLedgerStore()
-    _run(store, [[TWO_SERIALS[i]] for i in order])
+    _run(store, [[TWO_SERIALS[i]] for i in order], history_steps)
     assert store.state.parked == {}
     assert fold(store.state.transactions) == replay(TWO_SERIALS).balances
 

@@ -7,7 +7,7 @@ they go out with the batch's other closing writes as one statement (``pipeline.W
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import orjson
 
@@ -18,6 +18,7 @@ from inventory_ledger.application.cost_tracking import CostWrite, serial_keys
 from inventory_ledger.application.event_codec import decode_event, encode_event
 from inventory_ledger.application.ports import RetryableConflictError
 from inventory_ledger.domain.events import Event
+from inventory_ledger.domain.item import ItemKey
 from inventory_ledger.domain.lot import LotRecord
 from inventory_ledger.domain.usage import UsageRecord
 
@@ -42,6 +43,21 @@ class PostgresCostLog:
         await self._pipe.drain()
         rows = await self._conn.fetch(queries.COST_LOG_AFTER, position, limit)
         return [decode_event(r["event"]) for r in rows]
+
+    async def history(
+        self, items: Sequence[ItemKey], up_to: int
+    ) -> Mapping[ItemKey, Sequence[Event]]:
+        await self._pipe.drain()
+        rows = await self._conn.fetch(
+            queries.COST_LOG_BY_ITEM,
+            [item.lic for item in items],
+            [item.location for item in items],
+            up_to,
+        )
+        found: dict[ItemKey, list[Event]] = {item: [] for item in items}
+        for row in rows:
+            found[ItemKey(row["lic"], row["location"])].append(decode_event(row["event"]))
+        return found
 
     async def save_costs(self, write: CostWrite) -> None:
         hold = self._pipe.write

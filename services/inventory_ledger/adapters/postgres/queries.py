@@ -238,6 +238,14 @@ SELECT event FROM cost_events
 WHERE position > $1
 ORDER BY position
 LIMIT $2"""
+# An item's logged events up to a position (migration 0009 indexes the log by item), to
+# rebuild an item whose old history the process dropped (CostLedger.restore).
+COST_LOG_BY_ITEM = """
+SELECT i.lic, i.location, e.event
+FROM unnest($1::text[], $2::text[]) AS w(lic, location)
+JOIN cost_event_items i ON i.lic = w.lic AND i.location = w.location AND i.position <= $3
+JOIN cost_events e ON e.position = i.position
+ORDER BY i.lic, i.location, i.position"""
 COST_LOG_APPEND = """
 INSERT INTO cost_events (position, event_id, event)
 SELECT $1::bigint + t.n, t.event_id, t.event
