@@ -90,3 +90,22 @@ def accumulate(posted: dict[tuple[str, str], Decimal], entries: Iterable[CogsEnt
             posted.pop(key, None)
         else:
             posted[key] = shared_decimal(total)
+
+
+def posted_of(
+    valued: Mapping[tuple[str, str], tuple[Decimal, Decimal]],
+) -> dict[tuple[str, str], Decimal]:
+    """The posted sums per (usage, lot) of a journal that valued every pair as ``valued``.
+
+    A pair's entries telescope: each allocation move adds (new qty - old qty) x new cost and
+    each revaluation old qty x (new cost - old cost), so they add up to its qty x unit cost
+    now, exactly (Decimal products and sums of these sizes are exact); a pair whose value is
+    zero has none left (:func:`accumulate` drops a sum back at zero). So the incremental
+    books keep the valuation only, not the sums as well.
+    """
+    posted: dict[tuple[str, str], Decimal] = {}
+    for key, (qty, unit) in valued.items():
+        value = qty * unit
+        if value != ZERO:
+            posted[key] = value
+    return posted

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from .cogs import CogsCause, CogsEntry, accumulate
+from .cogs import CogsCause, CogsEntry
 from .cost_index import ROLLED, CostIndex
 from .costing import CostCycleError, CostInputs, CostRun, LotCost, leaf_changed, leaf_cost
 from .events import PurchaseOpened
@@ -60,7 +60,6 @@ class CostGraph:
     costs: dict[str, LotCost] = field(default_factory=dict)
     cogs: dict[str, Decimal] = field(default_factory=dict)
     valued: dict[Pair, tuple[Decimal, Decimal]] = field(default_factory=dict)
-    posted: dict[Pair, Decimal] = field(default_factory=dict)
     tainted: set[str] = field(default_factory=set)
     full_runs: int = 0
     """How many events fell back to the full evaluation (a change reached a cost cycle)."""
@@ -284,8 +283,6 @@ class CostGraph:
                 pairs = [(lid, net.get(lid, ZERO)) for lid in sorted(held.union(net))]
             if pairs:
                 self._journal(uid, pairs, entries, event_id, occurred_at)
-        if entries:
-            accumulate(self.posted, entries)
         return entries
 
     def _journal(

@@ -36,7 +36,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .allocation import CostingMethod
-from .cogs import CogsEntry
+from .cogs import CogsEntry, posted_of
 from .cost_books import CostBooks, CostChanges
 from .cost_facts import CostFacts, ItemFacts
 from .cost_graph import CostGraph
@@ -447,7 +447,7 @@ class CostLedger:
             closes=MappingProxyType(dict(graph.closes)),
             costs=MappingProxyType(dict(graph.costs)),
             cogs=MappingProxyType(dict(graph.cogs)),
-            posted=MappingProxyType(dict(graph.posted)),
+            posted=MappingProxyType(posted_of(graph.valued)),
             valued=MappingProxyType(dict(graph.valued)),
             processed=frozenset(self.processed),
             rejected=MappingProxyType(dict(self.rejected)),
