@@ -59,7 +59,6 @@ class CostGraph:
     index: CostIndex = field(default_factory=CostIndex)
     costs: dict[str, LotCost] = field(default_factory=dict)
     cogs: dict[str, Decimal] = field(default_factory=dict)
-    valued: dict[Pair, tuple[Decimal, Decimal]] = field(default_factory=dict)
     tainted: set[str] = field(default_factory=set)
     full_runs: int = 0
     """How many events fell back to the full evaluation (a change reached a cost cycle)."""
@@ -68,8 +67,9 @@ class CostGraph:
     _inputs: CostInputs = field(init=False)
     _lots: set[str] = field(default_factory=set)
     _docs: set[str] = field(default_factory=set)
-    _usages: dict[str, set[str]] = field(default_factory=dict)
-    """Marked usages -> the lots their net allocation held before the event."""
+    _usages: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    """Marked usages -> their net allocation (lot -> qty) at the last settle: the journal's
+    "before" (with the lots' costs then, it is the valuation the journal last posted)."""
 
     def __post_init__(self) -> None:
         self._inputs = CostInputs(
@@ -116,18 +116,16 @@ class CostGraph:
             # CostIndex.add_usage, inlined (one call less per usage line)
             insort(self.index.used_by_doc.setdefault(usage.document, []), usage_id)
             if usage_id not in self._usages:
-                self._usages[usage_id] = set()
+                self._usages[usage_id] = {}
         self.usages[usage_id] = usage
 
     def set_net(self, usage_id: str, net: dict[str, Decimal]) -> None:
         """A usage's rows changed: its net allocation (lot -> qty) is now ``net``."""
         old = self.net.pop(usage_id, None)
-        marked = self._usages.get(usage_id)
-        if marked is None:
-            marked = self._usages[usage_id] = set()
+        if usage_id not in self._usages:
+            self._usages[usage_id] = old or {}  # detached from ``net``: nothing changes it
         users, allocated = self.users, self.allocated
         if old:
-            marked.update(old)
             for lot in old.keys() - net.keys():
                 users[lot].discard(usage_id)
             for lot, qty in old.items():
@@ -183,6 +181,7 @@ class CostGraph:
         else:  # usages only (a shipment), and no lot reads them: nothing to re-cost
             stale, usages = set(), set(self._usages)
         revalued: dict[str, LotCost] = {}
+        before: dict[str, LotCost | None] = {}
         if stale:
             try:
                 fresh = self._recost(stale)
@@ -200,8 +199,9 @@ class CostGraph:
                 self.tainted = run.tainted
             costs = self.costs
             revalued = {lid: c for lid, c in fresh.items() if costs.get(lid) != c}
+            before = {lid: costs.get(lid) for lid in revalued}
             costs.update(fresh)
-        entries = self._revalue(usages, event_id, occurred_at) if usages else []
+        entries = self._revalue(usages, before, event_id, occurred_at) if usages else []
         self._lots.clear()
         self._docs.clear()
         self._usages.clear()
@@ -262,8 +262,15 @@ class CostGraph:
             docs.clear()
         return stale, usages
 
-    def _revalue(self, usages: set[str], event_id: str, occurred_at: datetime) -> list[CogsEntry]:
-        """COGS of ``usages``, their new valuation and the journal entries (posted).
+    def _revalue(
+        self,
+        usages: set[str],
+        before: dict[str, LotCost | None],
+        event_id: str,
+        occurred_at: datetime,
+    ) -> list[CogsEntry]:
+        """COGS of ``usages`` and the journal entries; ``before``: the re-costed lots' costs
+        before this settle.
 
         ``cogs.journal_entries(before, after)`` fused with the valuation update: the pairs
         (usage, lot) are visited in sorted order (usage, then lot), which is the journal's
@@ -279,43 +286,48 @@ class CostGraph:
                 total = total + q * costs[lid].unit_cost  # as sum(..., ZERO) adds, in lot order
             cogs[uid] = total = shared_decimal(total)
             held = held_of.get(uid)
-            if held and not held <= net.keys():  # a lot it no longer draws from: visit it too
-                pairs = [(lid, net.get(lid, ZERO)) for lid in sorted(held.union(net))]
+            if held and not held.keys() <= net.keys():  # a lot it no longer draws from too
+                pairs = [(lid, net.get(lid, ZERO)) for lid in sorted(held.keys() | net.keys())]
             if pairs:
-                self._journal(uid, pairs, entries, event_id, occurred_at)
+                self._journal(uid, pairs, held, before, entries, event_id, occurred_at)
         return entries
 
-    def _journal(
+    def _journal(  # noqa: PLR0917 - the pairs, what they were valued at, the entries
         self,
         uid: str,
         pairs: list[tuple[str, Decimal]],
+        held: dict[str, Decimal] | None,
+        before: dict[str, LotCost | None],
         entries: list[CogsEntry],
         event_id: str,
         occurred_at: datetime,
     ) -> None:
         """Value the usage's pairs (lot, net qty) anew; append what the journal posts.
 
-        The amounts are ``journal_entries``' own expressions (the same Decimal operations);
-        the terms it computes that are always zero (the revaluation of a pair that appears
-        or vanishes) are skipped.
+        What the journal last posted a pair at is its quantity then (``held``, the usage's
+        net allocation at the last settle; ``None``: unchanged since, the quantity now) at the
+        lot's cost then (``before`` for a lot re-costed in this settle, else its cost now):
+        the valuation ``cost_books`` keeps, derived instead of kept. The amounts are
+        ``journal_entries``' own expressions (the same Decimal operations); the terms it
+        computes that are always zero (the revaluation of a pair that appears or vanishes)
+        are skipped.
         """
-        valued, costs, append = self.valued, self.costs, entries.append
+        costs, append = self.costs, entries.append
         for lid, qty in pairs:
-            key = (uid, lid)
-            old = valued.pop(key, None)
+            old_qty = qty if held is None else held.get(lid, ZERO)
+            prior = before.get(lid, costs.get(lid)) if old_qty != ZERO else None
             if qty != ZERO:
                 unit = costs[lid].unit_cost
-                valued[key] = (qty, unit)
-                if old is None:  # a new pair: a pure allocation
+                if prior is None:  # a new pair: a pure allocation
                     moved = (qty - ZERO) * unit
                 else:
-                    old_qty, old_cost = old
+                    old_cost = prior.unit_cost
                     revalued = old_qty * (unit - old_cost)
                     if revalued != ZERO:
                         append(CogsEntry(uid, lid, revalued, _REVALUATION, event_id, occurred_at))
                     moved = (qty - old_qty) * unit
-            elif old is not None:  # a pair that vanished: its units leave at their cost
-                moved = (ZERO - old[0]) * old[1]
+            elif prior is not None:  # a pair that vanished: its units leave at their cost
+                moved = (ZERO - old_qty) * prior.unit_cost
             else:
                 continue
             if moved != ZERO:

@@ -439,6 +439,13 @@ class CostLedger:
         if any(ledger.floor is not None for ledger in self.items.values()):
             raise RuntimeError("an item's history was dropped: restore it first")
         graph = self.graph
+        costs = graph.costs
+        valued = {
+            (uid, lid): (qty, costs[lid].unit_cost)
+            for uid, net in graph.net.items()
+            for lid, qty in net.items()
+            if qty != ZERO
+        }  # what the journal last posted each pair at (cost_books' valuation)
         return CostBooks(
             items=MappingProxyType({key: ledger.book() for key, ledger in self.items.items()}),
             methods=MappingProxyType(dict(self.methods)),
@@ -447,8 +454,8 @@ class CostLedger:
             closes=MappingProxyType(dict(graph.closes)),
             costs=MappingProxyType(dict(graph.costs)),
             cogs=MappingProxyType(dict(graph.cogs)),
-            posted=MappingProxyType(posted_of(graph.valued)),
-            valued=MappingProxyType(dict(graph.valued)),
+            posted=MappingProxyType(posted_of(valued)),
+            valued=MappingProxyType(valued),
             processed=frozenset(self.processed),
             rejected=MappingProxyType(dict(self.rejected)),
             mfr_tracked=self.mfr_tracked,
