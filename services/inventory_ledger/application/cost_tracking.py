@@ -130,6 +130,8 @@ class CostWrite:
     usages: tuple[UsageRecord, ...] = ()
     allocations: tuple[UsageAllocation, ...] = ()
     cogs: tuple[CogsEntry, ...] = ()
+    items: tuple[tuple[str, str, int], ...] = ()
+    """(lic, location, log position) of every item each logged event's facts touched."""
 
     @property
     def head(self) -> int:
@@ -328,6 +330,12 @@ class CostSession:
         entries join the write (the events applied in the batch posted none of their own).
         """
         ledger = self.tracker.ledger
+        touched = ledger.batch_items()
+        items = tuple(
+            (item.lic, item.location, self.start + n)
+            for n, event in enumerate(self.events, 1)
+            for item in touched.get(event.event_id, ())
+        )
         self.cogs.extend(ledger.end_batch().cogs)
         dirty_lots, dirty_usages = ledger.take_dirty()
         lots, gone = [], []
@@ -351,6 +359,7 @@ class CostSession:
                 for usage_id in sorted(dirty_usages)
             ),
             cogs=tuple(self.cogs),
+            items=items,
         )
         if write.events:
             await self.log.save_costs(write)

@@ -83,12 +83,20 @@ class _Batch:
     """The latest ``occurred_at`` among the events applied: the entries' moment."""
     events: list[Event] = field(default_factory=list)
     """The events applied, in order (a restored item re-applies its own)."""
+    items: dict[str, tuple[ItemKey, ...]] = field(default_factory=dict)
+    """Event id -> the items its facts touched (the store indexes its log by item)."""
 
     def applied(
-        self, event: Event, occurred_at: datetime, reallocated: Mapping[ItemKey, Moment]
+        self,
+        event: Event,
+        occurred_at: datetime,
+        reallocated: Mapping[ItemKey, Moment],
+        items: Iterable[ItemKey] = (),
     ) -> None:
         """One more event was applied (not rejected, not a duplicate)."""
         self.events.append(event)
+        if items:
+            self.items[event.event_id] = tuple(items)
         event_id = event.event_id
         self.event_id = event_id
         if self.occurred_at is None or occurred_at > self.occurred_at:
@@ -127,6 +135,11 @@ class CostLedger:
     """The open batch (``None``: every event is settled as it is applied)."""
     _compacted: bool = field(default=False, init=False, repr=False, compare=False)
     """Whether :meth:`compact` ever dropped history (else no event can reach back)."""
+    _facts: dict[str, tuple[Event, CostFacts]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Facts :meth:`needs_history` translated, for :meth:`apply` to take instead of
+    translating the event again (cleared when a batch ends)."""
 
     def begin_batch(self) -> None:
         """Defer re-allocating backdated items and settling costs until :meth:`end_batch`."""
@@ -149,6 +162,7 @@ class CostLedger:
         if batch is None:
             raise RuntimeError("no cost batch is open")
         self._batch = None
+        self._facts.clear()
         reallocated = batch.reallocated
         for key in sorted(batch.deferred):
             ledger = self._ledgers[key]
@@ -170,9 +184,17 @@ class CostLedger:
             tuple(entries),
         )
 
+    def batch_items(self) -> Mapping[str, tuple[ItemKey, ...]]:
+        """Per event applied in the open batch, the items its facts touched."""
+        batch = self._batch
+        if batch is None:
+            raise RuntimeError("no cost batch is open")
+        return batch.items
+
     def drop_batch(self) -> None:
         """Forget an open batch without ending it (the books are being thrown away)."""
         self._batch = None
+        self._facts.clear()
 
     def apply(
         self, event: Event, *, serials_checked: bool = False, validated: bool = False
@@ -190,7 +212,8 @@ class CostLedger:
             validate(event)
         if type(event) in NOTHING_TO_COST:
             return self._nothing_to_cost(event)  # orders, PO closes
-        facts = facts_of(event)
+        cached = self._facts.pop(event_id, None)
+        facts = cached[1] if cached is not None and cached[0] is event else facts_of(event)
         items = facts.items
         if not (items or facts.estimates or facts.bill or facts.close):
             return self._nothing_to_cost(event)
@@ -209,7 +232,7 @@ class CostLedger:
         if facts.estimates or facts.bill is not None or facts.close is not None:
             self._mark_inputs(facts)
         if batch is not None:  # re-costed once, by end_batch
-            batch.applied(event, event.occurred_at, reallocated)
+            batch.applied(event, event.occurred_at, reallocated, items)
             self.processed.add(event_id)
             return CostChanges(
                 event_id, MappingProxyType(reallocated) if reallocated else _NONE, _NONE, ()
@@ -247,9 +270,13 @@ class CostLedger:
         if not self._compacted:
             return frozenset()
         per_item: dict[ItemKey, list[ItemFacts]] = {}
+        translated = self._facts
         for event in events:
             if type(event) not in NOTHING_TO_COST:
-                for item, item_facts in facts_of(event).items.items():
+                cached = translated.get(event.event_id)
+                if cached is None or cached[0] is not event:
+                    cached = translated[event.event_id] = (event, facts_of(event))
+                for item, item_facts in cached[1].items.items():
                     per_item.setdefault(item, []).append(item_facts)
         items = self.items
         return frozenset(

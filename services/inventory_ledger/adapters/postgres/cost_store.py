@@ -68,6 +68,8 @@ class PostgresCostLog:
                 (write.start, [e.event_id for e in events], list(write.texts)),
             )
         )
+        if write.items:
+            hold(Write(queries.COST_LOG_ITEMS, (json_rows(write.items),)))
         hold(Write(queries.COST_LOG_MOVE_HEAD, (write.start, write.head), check=_one_head))
         if write.gone_lots:
             hold(Write(queries.LOTS_DELETE, (list(write.gone_lots),)))  # not among write.lots

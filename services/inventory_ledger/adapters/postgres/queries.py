@@ -246,6 +246,10 @@ FROM unnest($1::text[], $2::text[]) AS w(lic, location)
 JOIN cost_event_items i ON i.lic = w.lic AND i.location = w.location AND i.position <= $3
 JOIN cost_events e ON e.position = i.position
 ORDER BY i.lic, i.location, i.position"""
+COST_LOG_ITEMS = """
+INSERT INTO cost_event_items (lic, location, position)
+SELECT r->>0, r->>1, (r->>2)::bigint
+FROM jsonb_array_elements($1::jsonb) AS r"""
 COST_LOG_APPEND = """
 INSERT INTO cost_events (position, event_id, event)
 SELECT $1::bigint + t.n, t.event_id, t.event
