@@ -1,11 +1,12 @@
 """apply_batch with cost tracking: the rows it writes are the pure cost books' records.
 
 Random cost streams (receipts, bills, shipments that outrun stock, returns, assemblies,
-divisions, jobs) are delivered in random batches with redeliveries, while the process
-"restarts" (a fresh tracker rebuilds from the cost log) and a second instance takes turns
-(it catches up from the log). The lot, usage and allocation rows accumulated from every
-batch's writes equal the records of ``replay_costs`` on the same events, and the quantity
-side equals ``replay`` of the events the cost side accepted.
+divisions, jobs) are delivered in random batches with redeliveries (within a batch, and of
+an earlier batch's event), while the process "restarts" (a fresh tracker rebuilds from the
+cost log) and a second instance takes turns (it catches up from the log). The lot, usage
+and allocation rows accumulated from every batch's writes equal the records of
+``replay_costs`` on the same events, and the quantity side equals ``replay`` of the events
+the cost side accepted.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def _deliver(
             batch = events[i : i + size]
             if rnd.random() < 0.2:
                 batch = batch + batch[:1]  # a redelivery inside the batch
+            if i and rnd.random() < 0.2:  # one of an earlier batch (the claims refuse it)
+                batch = [events[rnd.randrange(i)], *batch]
             if rnd.random() < 0.1:
                 trackers[0] = new_tracker()  # a restart: rebuilt from the cost log
             tracker = trackers[rnd.random() < 0.3]  # the other instance, now and then

@@ -14,6 +14,7 @@ from inventory_ledger.application.cost_tracking import (
     serial_keys,
 )
 from inventory_ledger.simulation import SimulationConfig, generate, valid_events
+from tests.unit.domain.cost.support import received
 
 pytestmark = pytest.mark.unit
 
@@ -66,3 +67,13 @@ def test_names_serials_agrees_with_serial_keys_on_a_simulated_stream() -> None:
     assert flags == [bool(serial_keys(e)) for e in events]
     assert any(flags)
     assert not all(flags)
+
+
+def test_settle_forgets_the_processed_ids_the_database_guards() -> None:
+    tracker = CostTracker()
+    tracker.ledger.begin_batch()
+    tracker.ledger.apply(received("r1", 1, "A", 2, unit_cost=5))
+    tracker.ledger.end_batch()
+    assert tracker.ledger.processed == {"r1"}
+    tracker.settle()
+    assert tracker.ledger.processed == set()
