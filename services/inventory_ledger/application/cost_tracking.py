@@ -205,6 +205,12 @@ class CostTracker:
     """Steps of each item's allocation history kept in memory (0: all). An item drops the
     older ones once it has twice as many (``CostLedger.compact``); an event that reaches
     back into them makes the batch read the item's logged events and rebuild it."""
+    ahead: bool = field(init=False, default=False)
+    """The books may hold work no transaction committed (a catch-up chunk being applied, or
+    the open batch's events until its unit of work commits): a failure then must drop them
+    (:meth:`invalidate`). A failure before, e.g. while waiting for the log head, must not:
+    rebuilding the books from the log takes minutes over a long history, under the head
+    lock, and the other instances' batches would time out waiting and drop theirs in turn."""
     restores: int = field(init=False, default=0)
     """How many times an item was rebuilt from the log (a late event reached dropped steps)."""
     full_pass_every_s: float = FULL_PASS_EVERY_S
@@ -224,6 +230,7 @@ class CostTracker:
         """
         self.ledger.drop_batch()
         self.position = -1
+        self.ahead = False
         gc.unfreeze()  # the books about to be dropped become collectable again (see below)
 
     def settle(self) -> None:
@@ -271,16 +278,23 @@ class CostTracker:
                 raise RuntimeError(f"cost log ends at {self.position}, its head says {head}")
             await self.restore(log, events, self.position)
             ledger = self.ledger
+            self.ahead = True
             ledger.begin_batch()  # one re-allocation per backdated item, one settle, per chunk
             for event in events:
                 # accepted once (some only together with others): replayed as they are
                 ledger.apply(event, serials_checked=True, validated=True)
             ledger.end_batch()  # its journal entries were written by the batches that logged them
             self.position += len(events)
+            self.ahead = False
             self.settle()
         self.ledger.take_dirty()  # rows of caught-up events were written by their batch
+        self.ahead = True  # until the unit of work commits (:meth:`committed`)
         self.ledger.begin_batch()  # the batch's own events: ended by CostSession.commit
         return CostSession(self, log, head)
+
+    def committed(self) -> None:
+        """The unit of work that ran the open batch committed: the books are the log's."""
+        self.ahead = False
 
     async def restore(self, log: CostLog, events: Sequence[Event], up_to: int) -> None:
         """Rebuild the items whose dropped history ``events`` may reach, from the log up to

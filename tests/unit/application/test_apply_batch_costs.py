@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from decimal import Decimal
 
 import pytest
@@ -21,6 +23,7 @@ from hypothesis import strategies as st
 
 from inventory_ledger.application.apply_batch import Inbound, apply_batch
 from inventory_ledger.application.cost_tracking import CostTracker
+from inventory_ledger.application.ports import RetryableConflictError
 from inventory_ledger.domain.balance import fold
 from inventory_ledger.domain.books import replay
 from inventory_ledger.domain.cost_books import replay_costs
@@ -28,8 +31,9 @@ from inventory_ledger.domain.cost_queries import lot_records, usage_records
 from inventory_ledger.domain.events import Event
 from inventory_ledger.domain.lot import LotRecord
 from inventory_ledger.domain.usage import UsageRecord
-from tests.unit.application.memory_store import MemoryLedgerStore
+from tests.unit.application.memory_store import MemoryLedgerStore, MemoryUnitOfWork
 from tests.unit.domain.cost.streams import streams
+from tests.unit.domain.cost.support import received, shipped
 
 pytestmark = pytest.mark.unit
 
@@ -114,3 +118,46 @@ def test_rows_written_batch_by_batch_equal_the_pure_cost_books(
     oracle = replay(accepted)
     assert fold(store.state.transactions) == oracle.balances
     assert set(store.state.processed) == {e.event_id for e in accepted}
+
+
+class _FailingStore(MemoryLedgerStore):
+    """Fails the next unit of work once: at its first read, or at its commit."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fail: str | None = None
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[MemoryUnitOfWork]:
+        fail, self.fail = self.fail, None
+        async with super().unit_of_work() as uow:
+            if fail == "begin":
+                raise RetryableConflictError("e.g. a statement timeout waiting for the head")
+            yield uow
+            if fail == "commit":
+                raise RetryableConflictError("e.g. a serialization failure at the commit")
+
+
+def test_only_a_failure_after_cost_work_drops_the_books() -> None:
+    """Waiting for the log head and failing keeps the books; failing after applying drops them.
+
+    Dropped books are rebuilt from the whole log under the head lock: over a long history
+    that outlasts the other instances' statement timeout, and they must not drop theirs.
+    """
+    store, costs = _FailingStore(), CostTracker()
+    events = [received("r1", 1, "A", 2, unit_cost=5), shipped("s1", 2, "A", 1)]
+
+    async def go() -> None:
+        await apply_batch(store, [Inbound(events[0])], costs=costs)
+        store.fail = "begin"
+        result = await apply_batch(store, [Inbound(events[1])], costs=costs)
+        assert result.attempts == 2
+        assert costs.rebuilds == 1  # the first batch built them; the failure kept them
+        store.fail = "commit"
+        result = await apply_batch(store, [Inbound(shipped("s2", 3, "A", 1))], costs=costs)
+        assert result.attempts == 2
+        assert costs.rebuilds == 2  # applied, not committed: rebuilt from the log
+
+    asyncio.run(go())
+    assert not costs.ahead
+    assert [e.event_id for e in store.state.cost_log] == ["r1", "s1", "s2"]
