@@ -137,53 +137,49 @@ def test_dropping_the_history_of_serial_stories_changes_no_batch(
     _check(events, cuts, {}, keep)
 
 
+EARLY = [
+    received("r1", 1, "A", 2, unit_cost=5),
+    shipped("s1", 3, "A", 2),
+    received("r2", 4, "A", 2, unit_cost=7),
+    shipped("s2", 5, "A", 1),
+]
+
+
 def test_a_backdated_receipt_asks_for_the_history_and_then_equals_the_whole_books() -> None:
-    stream = [
-        received("r1", 1, "A", 2, unit_cost=5),
-        shipped("s1", 3, "A", 2),
-        received("r2", 4, "A", 2, unit_cost=7),
-        shipped("s2", 5, "A", 1),
-        received("r0", 2, "A", 5, unit_cost=3),  # before s1: s1 now draws r0 (FIFO)
-    ]
+    late = received("r0", 2, "A", 5, unit_cost=3)  # before s1: s1 now draws r0 (FIFO)
     ledger = CostLedger()
-    for event in stream[:4]:
+    for event in EARLY:
         ledger.apply(event)
     assert ledger.compact(1) == 1
     kept = ledger.items[item("A")]
     assert len(kept.steps) == 1
     assert kept.floor is not None
-    assert ledger.needs_history([stream[4]]) == {item("A")}
+    assert ledger.needs_history([late]) == {item("A")}
     before = _records(ledger)
     with pytest.raises(HistoryNeeded):
-        ledger.apply(stream[4])
+        ledger.apply(late)
     assert _records(ledger) == before  # nothing changed
-    ledger.restore(item("A"), stream[:4])
+    ledger.restore(item("A"), EARLY)
     assert ledger.items[item("A")].floor is None
-    ledger.apply(stream[4])
+    ledger.apply(late)
     whole = CostLedger()
-    for event in stream:
+    for event in [*EARLY, late]:
         whole.apply(event)
     assert ledger.books() == whole.books()
     assert _records(ledger) == _records(whole)
 
 
 def test_a_return_of_a_shipment_before_the_floor_asks_for_the_history() -> None:
-    stream = [
-        received("r1", 1, "A", 5, unit_cost=5),
-        shipped("s1", 2, "A", 2),
-        received("r2", 3, "A", 1, unit_cost=9),
-        shipped("s2", 4, "A", 1),
-    ]
-    late_return = returned("t1", 6, "A", 1, original="s1")
+    late_return = returned("t1", 6, "A", 1, original="s1")  # s1 (at 3) is before r2's floor
     ledger = CostLedger()
-    for event in stream:
+    for event in EARLY:
         ledger.apply(event)
     ledger.compact(1)
     assert ledger.needs_history([late_return]) == {item("A")}
-    ledger.restore(item("A"), stream)
+    ledger.restore(item("A"), EARLY)
     ledger.apply(late_return)
     whole = CostLedger()
-    for event in [*stream, late_return]:
+    for event in [*EARLY, late_return]:
         whole.apply(event)
     assert ledger.books() == whole.books()
 
