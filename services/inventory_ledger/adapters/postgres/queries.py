@@ -96,9 +96,14 @@ WHERE published_at IS NULL
   AND NOT (key IS NULL AND $3::boolean)
 ORDER BY id
 LIMIT $1"""
+# Both updates of standing letters lock their rows in id order (a batch's DEAD_LETTERS_CURED
+# and the relay's mark, which meet on a letter cured while it is being published): in the
+# orders their scans gave, two instances deadlocked now and then.
 DEAD_LETTERS_MARK_PUBLISHED = """
 UPDATE dead_letters SET published_at = now()
-WHERE id = ANY($1::bigint[]) AND published_at IS NULL"""
+WHERE id IN (SELECT id FROM dead_letters
+             WHERE id = ANY($1::bigint[]) AND published_at IS NULL
+             ORDER BY id FOR UPDATE)"""
 DEAD_LETTERS_MARK_REPLAYED = """
 UPDATE dead_letters SET replayed_at = now()
 WHERE id = ANY($1::bigint[]) AND replayed_at IS NULL
@@ -314,7 +319,9 @@ ON CONFLICT (event_id) DO NOTHING"""
 PARKED_REMOVE = "DELETE FROM parked_events WHERE event_id = ANY($1::text[])"
 DEAD_LETTERS_CURED = """
 UPDATE dead_letters SET replayed_at = now()
-WHERE event_id = ANY($1::text[]) AND replayed_at IS NULL"""
+WHERE id IN (SELECT id FROM dead_letters
+             WHERE event_id = ANY($1::text[]) AND replayed_at IS NULL
+             ORDER BY id FOR UPDATE)"""
 
 # --- cost reads (lots, usage, COGS, cost layers, cost reconciliation) --------------------------
 # Lots and usages page in item order (location, lic, id) after the keyset cursor ($1, $2, $3);
