@@ -23,6 +23,7 @@ from datetime import datetime
 
 from inventory_ledger.application.balance_change import BalanceChange, VersionedBalance
 from inventory_ledger.application.cost_tracking import (
+    CATCH_UP_CHUNK,
     CostSession,
     CostTracker,
     names_serials,
@@ -136,6 +137,8 @@ async def apply_batch(
     """
     for attempt in range(1, max_attempts + 1):
         try:
+            if costs is not None and costs.position < 0:
+                await _build_books(store, costs)
             async with store.unit_of_work() as uow:
                 result = await _apply(uow, batch, dead_letters, costs)
         except RetryableConflictError:
@@ -153,6 +156,22 @@ async def apply_batch(
             costs.committed()
         return replace(result, attempts=attempt)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _build_books(store: LedgerStore, costs: CostTracker) -> None:
+    """Build dropped (or not yet built) cost books from the log before taking its head.
+
+    Under the head lock, reading the whole log takes minutes over a long history, and every
+    other instance's batch waits for the head meanwhile (and times out). Read here, a chunk
+    per short transaction, it holds no lock; the batch then catches up on what was appended
+    since, under the lock, as usual.
+    """
+    costs.reset()
+    while True:
+        async with store.unit_of_work() as uow:
+            read = await costs.catch_up(uow.cost)
+        if read < CATCH_UP_CHUNK:
+            return
 
 
 async def _apply(

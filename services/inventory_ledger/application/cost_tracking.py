@@ -50,6 +50,7 @@ from inventory_ledger.domain.usage import UsageRecord
 _log: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(__name__)
 
 __all__ = [
+    "CATCH_UP_CHUNK",
     "CostLog",
     "CostSession",
     "CostTracker",
@@ -266,27 +267,43 @@ class CostTracker:
             gc.collect()
         gc.freeze()
 
+    def reset(self) -> None:
+        """Start the books anew, at position 0 (:meth:`catch_up` then builds them)."""
+        self.ledger = CostLedger(methods=self.methods)
+        self.position = 0
+        self.ahead = False
+        self.rebuilds += 1
+
+    async def catch_up(self, log: CostLog) -> int:
+        """Apply the next logged events after ``position`` (up to a chunk); how many.
+
+        Logged entries are committed and never change, so this needs no lock: a process whose
+        books were dropped builds most of them before it takes the head (``apply_batch``),
+        and other instances' batches do not wait for that.
+        """
+        events = await log.cost_events_after(self.position, CATCH_UP_CHUNK)
+        if not events:
+            return 0
+        await self.restore(log, events, self.position)
+        ledger = self.ledger
+        self.ahead = True
+        ledger.begin_batch()  # one re-allocation per backdated item, one settle, per chunk
+        for event in events:
+            # accepted once (some only together with others): replayed as they are
+            ledger.apply(event, serials_checked=True, validated=True)
+        ledger.end_batch()  # its journal entries were written by the batches that logged them
+        self.position += len(events)
+        self.ahead = False
+        self.settle()
+        return len(events)
+
     async def begin(self, log: CostLog, head: int) -> CostSession:
         """Bring the books to the log's ``head`` (locked by the caller: entries 1..head exist)."""
         if self.position < 0 or self.position > head:
-            self.ledger = CostLedger(methods=self.methods)
-            self.position = 0
-            self.rebuilds += 1
+            self.reset()
         while self.position < head:
-            events = await log.cost_events_after(self.position, CATCH_UP_CHUNK)
-            if not events:
+            if not await self.catch_up(log):
                 raise RuntimeError(f"cost log ends at {self.position}, its head says {head}")
-            await self.restore(log, events, self.position)
-            ledger = self.ledger
-            self.ahead = True
-            ledger.begin_batch()  # one re-allocation per backdated item, one settle, per chunk
-            for event in events:
-                # accepted once (some only together with others): replayed as they are
-                ledger.apply(event, serials_checked=True, validated=True)
-            ledger.end_batch()  # its journal entries were written by the batches that logged them
-            self.position += len(events)
-            self.ahead = False
-            self.settle()
         self.ledger.take_dirty()  # rows of caught-up events were written by their batch
         self.ahead = True  # until the unit of work commits (:meth:`committed`)
         self.ledger.begin_batch()  # the batch's own events: ended by CostSession.commit

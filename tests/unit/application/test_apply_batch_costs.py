@@ -16,6 +16,7 @@ import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 
 from inventory_ledger.application.apply_batch import Inbound, apply_batch
 from inventory_ledger.application.cost_tracking import CostTracker
-from inventory_ledger.application.ports import RetryableConflictError
+from inventory_ledger.application.ports import BatchStart, RetryableConflictError
 from inventory_ledger.domain.balance import fold
 from inventory_ledger.domain.books import replay
 from inventory_ledger.domain.cost_books import replay_costs
@@ -136,6 +137,32 @@ class _FailingStore(MemoryLedgerStore):
             yield uow
             if fail == "commit":
                 raise RetryableConflictError("e.g. a serialization failure at the commit")
+
+
+def test_dropped_books_are_built_from_the_log_before_the_head_is_taken() -> None:
+    """The books of the whole log are built by reads that lock nothing; under the head lock
+    the batch only catches up on what was appended since."""
+    store, costs = MemoryLedgerStore(), CostTracker()
+    events = [received("r1", 1, "A", 2, unit_cost=5), shipped("s1", 2, "A", 1)]
+    at_lock: list[int] = []
+    lock = MemoryUnitOfWork.begin
+
+    async def begin(uow: MemoryUnitOfWork, *args: Any, **kwargs: Any) -> BatchStart:
+        at_lock.append(costs.position)
+        return await lock(uow, *args, **kwargs)
+
+    async def go() -> None:
+        for event in events:
+            await apply_batch(store, [Inbound(event)], costs=costs)
+        costs.invalidate()
+        await apply_batch(store, [Inbound(shipped("s2", 3, "A", 1))], costs=costs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(MemoryUnitOfWork, "begin", begin)
+        asyncio.run(go())
+    assert at_lock == [0, 1, 2]  # the last: rebuilt from the log (2 entries) before the lock
+    assert costs.rebuilds == 2
+    assert costs.position == 3
 
 
 def test_only_a_failure_after_cost_work_drops_the_books() -> None:
