@@ -36,7 +36,7 @@ from .moment import Moment
 from .serials import check_lines, check_serials
 from .validation import validate
 
-__all__ = ["CostBooks", "CostChanges", "apply_cost", "replay_costs"]
+__all__ = ["CostBooks", "CostChanges", "apply_cost", "replay_costs", "valuation"]
 
 
 def _frozen() -> Mapping[Any, Any]:
@@ -107,7 +107,7 @@ def apply_cost(event: Event, books: CostBooks) -> tuple[CostBooks, CostChanges]:
     new = _with_inputs(books, facts, items)
     inputs = _inputs(new)
     costs, cogs = evaluate(inputs)
-    valued = _valuation(inputs, costs)
+    valued = valuation(inputs, costs)
     entries = tuple(journal(books.valued, valued, event.event_id, event.occurred_at))
     posted = dict(books.posted)
     accumulate(posted, entries)
@@ -212,7 +212,8 @@ def _inputs(books: CostBooks) -> CostInputs:
     )
 
 
-def _valuation(inputs: CostInputs, costs: Mapping[str, LotCost]) -> Valuation:
+def valuation(inputs: CostInputs, costs: Mapping[str, LotCost]) -> Valuation:
+    """What the journal has posted each (usage, lot) pair at: its net qty x the lot's cost."""
     return {
         (uid, lid): (qty, costs[lid].unit_cost)
         for uid, per in inputs.net.items()

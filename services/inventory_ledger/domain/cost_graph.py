@@ -1,7 +1,8 @@
 """Incremental costing: re-cost only what an event reached, through the allocation edges.
 
 :class:`CostGraph` keeps the cost inputs of the whole ledger, their
-:class:`~.cost_index.CostIndex` and the derived unit costs, COGS and valuation. An event
+:class:`~.cost_index.CostIndex` and the derived unit costs and COGS (the valuation per
+(usage, lot) pair is derived from the net allocation and the costs, not kept). An event
 *marks* what it changed (``add_lot``, ``add_usage``, ``set_net``, ``estimate``, ``bill``,
 ``close``); :meth:`CostGraph.settle` re-costs the marked lots that read no other lot
 (purchase, increase, beginning balance) and goes on only from those whose cost changed, and

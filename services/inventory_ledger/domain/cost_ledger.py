@@ -37,7 +37,7 @@ from typing import Any
 
 from .allocation import CostingMethod
 from .cogs import CogsEntry, posted_of
-from .cost_books import CostBooks, CostChanges
+from .cost_books import CostBooks, CostChanges, valuation
 from .cost_facts import CostFacts, ItemFacts
 from .cost_graph import CostGraph
 from .cost_translation import NOTHING_TO_COST, facts_of
@@ -466,13 +466,7 @@ class CostLedger:
         if any(ledger.floor is not None for ledger in self.items.values()):
             raise RuntimeError("an item's history was dropped: restore it first")
         graph = self.graph
-        costs = graph.costs
-        valued = {
-            (uid, lid): (qty, costs[lid].unit_cost)
-            for uid, net in graph.net.items()
-            for lid, qty in net.items()
-            if qty != ZERO
-        }  # what the journal last posted each pair at (cost_books' valuation)
+        valued = valuation(graph.inputs, graph.costs)  # derived, as the reference's is
         return CostBooks(
             items=MappingProxyType({key: ledger.book() for key, ledger in self.items.items()}),
             methods=MappingProxyType(dict(self.methods)),
