@@ -87,17 +87,13 @@ class _Batch:
     """Event id -> the items its facts touched (the store indexes its log by item)."""
 
     def applied(
-        self,
-        event: Event,
-        occurred_at: datetime,
-        reallocated: Mapping[ItemKey, Moment],
-        items: Iterable[ItemKey] = (),
+        self, event: Event, reallocated: Mapping[ItemKey, Moment], items: Iterable[ItemKey] = ()
     ) -> None:
         """One more event was applied (not rejected, not a duplicate)."""
         self.events.append(event)
+        event_id, occurred_at = event.event_id, event.occurred_at
         if items:
-            self.items[event.event_id] = tuple(items)
-        event_id = event.event_id
+            self.items[event_id] = tuple(items)
         self.event_id = event_id
         if self.occurred_at is None or occurred_at > self.occurred_at:
             self.occurred_at = occurred_at
@@ -232,7 +228,7 @@ class CostLedger:
         if facts.estimates or facts.bill is not None or facts.close is not None:
             self._mark_inputs(facts)
         if batch is not None:  # re-costed once, by end_batch
-            batch.applied(event, event.occurred_at, reallocated, items)
+            batch.applied(event, reallocated, items)
             self.processed.add(event_id)
             return CostChanges(
                 event_id, MappingProxyType(reallocated) if reallocated else _NONE, _NONE, ()
@@ -278,28 +274,24 @@ class CostLedger:
                     cached = translated[event.event_id] = (event, facts_of(event))
                 for item, item_facts in cached[1].items.items():
                     per_item.setdefault(item, []).append(item_facts)
+        return self._reaching_back(per_item.items())
+
+    def _reaching_back(
+        self, per_item: Iterable[tuple[ItemKey, Sequence[ItemFacts]]]
+    ) -> frozenset[ItemKey]:
+        """The items whose dropped history these facts may reach (one event's: exactly)."""
         items = self.items
         return frozenset(
             item
-            for item, facts in per_item.items()
+            for item, facts in per_item
             if (ledger := items.get(item)) is not None
             and ledger.floor is not None
             and ledger.may_reach_back(facts)
         )
 
-    def _reaching_back(self, touched: Iterable[tuple[ItemKey, ItemFacts]]) -> frozenset[ItemKey]:
-        items = self.items
-        return frozenset(
-            item
-            for item, item_facts in touched
-            if (ledger := items.get(item)) is not None
-            and ledger.floor is not None
-            and ledger.reaches_back(item_facts)
-        )
-
     def _within_history(self, touched: Iterable[tuple[ItemKey, ItemFacts]]) -> None:
         """Raise :class:`HistoryNeeded` if the facts reach into dropped history."""
-        needed = self._reaching_back(touched)
+        needed = self._reaching_back((item, (item_facts,)) for item, item_facts in touched)
         if needed:
             raise HistoryNeeded(needed)
 
@@ -333,7 +325,7 @@ class CostLedger:
         """An event with nothing to cost is applied all the same (and counts in a batch)."""
         self.processed.add(event.event_id)
         if self._batch is not None:
-            self._batch.applied(event, event.occurred_at, _NONE)
+            self._batch.applied(event, _NONE)
         return CostChanges(event.event_id, _NONE, _NONE, ())
 
     def _mark_settled(self, revalued: Mapping[str, LotCost], entries: list[CogsEntry]) -> None:
