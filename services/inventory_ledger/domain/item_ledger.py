@@ -60,6 +60,19 @@ def _step_key(step: Step) -> tuple[datetime, str, str, str]:
     return (at.at, at.event_id, at.seq, type(step).__name__)
 
 
+def _steps(facts: ItemFacts) -> list[Step]:
+    """An event's steps for the item, unsorted."""
+    return [*facts.supplies, *facts.usages, *facts.returns]
+
+
+def _stocked(steps: Iterable[Step], givebacks: Iterable[GiveBack]) -> set[str]:
+    """The serials that ``steps`` (supplies) and ``givebacks`` (restocking) put in a lot:
+    those whose holder a rewind over them sets back (``ItemLedger._hold_as_before``)."""
+    stocked = {s for step in steps if isinstance(step, Supply) for s in step.serials}
+    stocked.update(s for g in givebacks if g.lot_id is not None for s in g.serials)
+    return stocked
+
+
 _NO_STEP = Reallocation(None)
 
 
@@ -164,7 +177,7 @@ class ItemLedger:
         """
         if self._beyond_floor(facts):
             return True
-        steps: list[Step] = [*facts.supplies, *facts.usages, *facts.returns]
+        steps = _steps(facts)
         if self.serial_moves and steps:
             return self._restocks_old_serial(min(step.at for step in steps), ())
         return False
@@ -181,9 +194,7 @@ class ItemLedger:
             return self.reaches_back(facts[0])
         if any(self._beyond_floor(f) for f in facts):
             return True
-        steps: list[Step] = []
-        for f in facts:
-            steps += (*f.supplies, *f.usages, *f.returns)
+        steps = [step for f in facts for step in _steps(f)]
         if not (self.serial_moves and steps):
             return False
         stocked = [s for f in facts for supply in f.supplies for s in supply.serials]
@@ -194,8 +205,7 @@ class ItemLedger:
         floor_at = self.floor
         if floor_at is None:
             return False
-        steps: list[Step] = [*facts.supplies, *facts.usages, *facts.returns]
-        if any(step.at <= floor_at for step in steps):
+        if any(step.at <= floor_at for step in _steps(facts)):
             return True
         usages = self.usages
         for usage in facts.usages:
@@ -226,12 +236,8 @@ class ItemLedger:
         start = bisect_left(keys, (since.at, since.event_id, since.seq, ""))
         if start == len(keys) and not always:
             return False  # later than every step: the append-only path rewinds nothing
-        stocked = set(serials)
-        stocked.update(
-            s for step in self.steps[start:] if isinstance(step, Supply) for s in step.serials
-        )
         gat = bisect_left(self.givebacks, since, key=lambda g: g.at)
-        stocked.update(s for g in self.givebacks[gat:] if g.lot_id is not None for s in g.serials)
+        stocked = _stocked(self.steps[start:], self.givebacks[gat:]) | set(serials)
         moves = self.serial_moves
         return any(move.at <= floor_at for serial in stocked for move in moves.get(serial, ()))
 
@@ -426,9 +432,7 @@ class ItemLedger:
             if self.usages[uid].at < since
         }
         rewind(self.state, Tail(since, old_tail, removed[0], removed[1], earlier))
-        stocked = {s for step in old_tail if isinstance(step, Supply) for s in step.serials}
-        stocked.update(s for g in removed[1] if g.lot_id is not None for s in g.serials)
-        for serial in sorted(stocked):
+        for serial in sorted(_stocked(old_tail, removed[1])):
             self._hold_as_before(serial, since)
 
     def _hold_as_before(self, serial: str, since: Moment) -> None:
