@@ -142,15 +142,15 @@ async def apply_batch(
             async with store.unit_of_work() as uow:
                 result = await _apply(uow, batch, dead_letters, costs)
         except RetryableConflictError:
-            if costs is not None and costs.ahead:
-                costs.invalidate()
+            if costs is not None:
+                costs.failed()
             if attempt == max_attempts:
                 raise
             await asyncio.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter
             continue
         except BaseException:
-            if costs is not None and costs.ahead:
-                costs.invalidate()  # the books may be ahead of what committed
+            if costs is not None:
+                costs.failed()
             raise
         if costs is not None:
             costs.committed()

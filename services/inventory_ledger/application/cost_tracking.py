@@ -209,7 +209,7 @@ class CostTracker:
     ahead: bool = field(init=False, default=False)
     """The books may hold work no transaction committed (a catch-up chunk being applied, or
     the open batch's events until its unit of work commits): a failure then must drop them
-    (:meth:`invalidate`). A failure before, e.g. while waiting for the log head, must not:
+    (:meth:`failed`). A failure before, e.g. while waiting for the log head, must not:
     rebuilding the books from the log takes minutes over a long history, under the head
     lock, and the other instances' batches would time out waiting and drop theirs in turn."""
     restores: int = field(init=False, default=0)
@@ -308,6 +308,11 @@ class CostTracker:
         self.ahead = True  # until the unit of work commits (:meth:`committed`)
         self.ledger.begin_batch()  # the batch's own events: ended by CostSession.commit
         return CostSession(self, log, head)
+
+    def failed(self) -> None:
+        """The unit of work failed: drop the books if they may be ahead of what committed."""
+        if self.ahead:
+            self.invalidate()
 
     def committed(self) -> None:
         """The unit of work that ran the open batch committed: the books are the log's."""
