@@ -12,11 +12,13 @@ import asyncio
 import contextlib
 import signal
 from dataclasses import dataclass, field
+from functools import partial
 
 import asyncpg
 import structlog
 from faststream.kafka import KafkaBroker
 
+from inventory_ledger.adapters.cold_store import FileColdStore
 from inventory_ledger.adapters.http.api import create_api
 from inventory_ledger.adapters.http.health import ServiceHealthProbe
 from inventory_ledger.adapters.http.server import HttpServer
@@ -50,6 +52,7 @@ class Service:
     relay: OutboxRelay | None = field(default=None, init=False)
     broker: KafkaBroker | None = field(default=None, init=False)
     http: HttpServer | None = field(default=None, init=False)
+    costs: CostTracker | None = field(default=None, init=False)
     _gauges: asyncio.Task[None] | None = field(default=None, init=False)
     _pacer: asyncio.Task[None] | None = field(default=None, init=False)
 
@@ -78,16 +81,19 @@ class Service:
             self.http = HttpServer(api, s.http_host, s.http_port)
             await self.http.start()
         observe = self.observe or (BatchCounter(self.metrics) if self.metrics else None)
+        if s.cost_tracking:
+            self.costs = CostTracker(
+                MethodsByLic(s.costing_methods),
+                history_steps=s.cost_history_steps,
+                resident_entries=s.cost_resident_entries,
+                cold_store=partial(FileColdStore, s.cost_spill_dir),
+            )
         ingestor = Ingestor(
             PostgresLedgerStore(self.pool),
             RetryPolicy(give_up_after_s=s.retry_max_s),
             on_commit=self.relay.notify,
             observe=observe,
-            costs=(
-                CostTracker(MethodsByLic(s.costing_methods), history_steps=s.cost_history_steps)
-                if s.cost_tracking
-                else None
-            ),
+            costs=self.costs,
         )
         aligner = PartitionAligner(s.catchup_window_ms)
         self.broker = build_broker(s, ingestor, aligner, logger=None)
@@ -133,6 +139,8 @@ class Service:
                     await task
         if self.broker is not None:
             await self.broker.stop()
+        if self.costs is not None:
+            self.costs.close()
         if self.relay is not None:
             await self.relay.stop(timeout_s=self.settings.shutdown_timeout_s / 2)
         if self.http is not None:

@@ -151,6 +151,19 @@ class Settings(BaseSettings):
         "that reaches them makes its batch rebuild the item from the cost log (docs/cost-side.md"
         ", Memory). 0 keeps every item's whole history.",
     )
+    cost_resident_entries: int = Field(
+        default=20_000,
+        ge=0,
+        description="Entries (lots, usages, documents, PO lines, bills) of each cost graph map "
+        "kept in memory; the older ones move to a scratch file between batches and are read "
+        "back when a late event reaches them (docs/cost-side.md, Memory). 0 keeps all in "
+        "memory.",
+    )
+    cost_spill_dir: Path | None = Field(
+        default=None,
+        description="Directory of that scratch file (default: the system's temp directory); "
+        "it is deleted when the service stops.",
+    )
     costing_methods: dict[str, Literal["fifo", "lifo"]] = Field(
         default_factory=dict,
         description='Costing method per lic (every location), JSON, e.g. {"SKU-1": "lifo"}; '

@@ -42,9 +42,11 @@ from inventory_ledger.application.event_codec import encode_event
 from inventory_ledger.domain.allocation import CostingMethod
 from inventory_ledger.domain.cogs import CogsEntry
 from inventory_ledger.domain.cost_ledger import CostLedger
+from inventory_ledger.domain.cost_spill import spilled_graph
 from inventory_ledger.domain.events import Event
 from inventory_ledger.domain.item import ItemKey
 from inventory_ledger.domain.lot import LotRecord
+from inventory_ledger.domain.spill import ColdStore
 from inventory_ledger.domain.usage import UsageRecord
 
 _log: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(__name__)
@@ -139,6 +141,13 @@ class CostWrite:
         return self.start + len(self.events)
 
 
+class ScratchStore(ColdStore, Protocol):
+    """A cold store the tracker deletes when it drops the books it serves."""
+
+    def close(self) -> None:
+        """Delete what it holds."""
+
+
 class CostLog(Protocol):
     """The cost log and rows, inside the unit of work's transaction."""
 
@@ -214,12 +223,18 @@ class CostTracker:
     lock, and the other instances' batches would time out waiting and drop theirs in turn."""
     restores: int = field(init=False, default=0)
     """How many times an item was rebuilt from the log (a late event reached dropped steps)."""
+    resident_entries: int = 0
+    """Entries of each cost graph map kept in memory (0: all); the older ones move to a
+    scratch file between batches (``cold_store``) and are read back when an event reaches
+    them (``domain/spill``)."""
+    cold_store: Callable[[], ScratchStore] | None = field(default=None, repr=False)
     full_pass_every_s: float = FULL_PASS_EVERY_S
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     _last_full_pass: float = field(init=False, default=0.0)
+    _store: ScratchStore | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.ledger = CostLedger(methods=self.methods)
+        self.ledger = self._new_ledger()
         self.position = -1  # unknown: the first batch builds from the log
         self._last_full_pass = self.clock()
 
@@ -260,6 +275,8 @@ class CostTracker:
         self.ledger.processed.clear()
         if self.history_steps:
             self.ledger.compact(self.history_steps)
+        if self.ledger.spill is not None:
+            self.ledger.spill.trim(self.resident_entries)
         now = self.clock()
         if now - self._last_full_pass >= self.full_pass_every_s:
             self._last_full_pass = now
@@ -269,10 +286,24 @@ class CostTracker:
 
     def reset(self) -> None:
         """Start the books anew, at position 0 (:meth:`catch_up` then builds them)."""
-        self.ledger = CostLedger(methods=self.methods)
+        self.ledger = self._new_ledger()
         self.position = 0
         self.ahead = False
         self.rebuilds += 1
+
+    def close(self) -> None:
+        """Delete the scratch file of the books' cold entries, if any."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def _new_ledger(self) -> CostLedger:
+        self.close()
+        if not self.resident_entries or self.cold_store is None:
+            return CostLedger(methods=self.methods)
+        self._store = self.cold_store()
+        graph, spill = spilled_graph(self._store)
+        return CostLedger(methods=self.methods, graph=graph, spill=spill)
 
     async def catch_up(self, log: CostLog) -> int:
         """Apply the next logged events after ``position`` (up to a chunk); how many.

@@ -48,6 +48,7 @@ from .item_ledger import ItemLedger
 from .lot import CostStatus, LotKind, LotRecord
 from .moment import Moment
 from .serials import SerialMove, check_lines, check_serials
+from .spill import Spill
 from .usage import UsageRecord
 from .validation import validate
 
@@ -116,6 +117,8 @@ class CostLedger:
     mfr_tracked: frozenset[ItemKey] | None = None
     items: dict[ItemKey, ItemLedger] = field(default_factory=dict)
     graph: CostGraph = field(default_factory=CostGraph)
+    spill: Spill | None = None
+    """The graph's spill, if its cold entries live outside memory (``cost_spill``)."""
     processed: set[str] = field(default_factory=set)
     rejected: dict[str, str] = field(default_factory=dict)
     dirty_lots: set[str] = field(default_factory=set)
@@ -457,6 +460,8 @@ class CostLedger:
         """
         if any(ledger.floor is not None for ledger in self.items.values()):
             raise RuntimeError("an item's history was dropped: restore it first")
+        if self.spill is not None:
+            self.spill.unspill()  # whole-map reads follow
         graph = self.graph
         valued = valuation(graph.inputs, graph.costs)  # derived, as the reference's is
         return CostBooks(

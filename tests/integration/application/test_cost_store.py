@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from inventory_ledger.adapters.cold_store import FileColdStore
 from inventory_ledger.adapters.contract_events import envelope_to_domain
 from inventory_ledger.adapters.postgres.migrations import migrate
 from inventory_ledger.adapters.postgres.store import PostgresLedgerStore
@@ -180,8 +181,17 @@ async def test_random_streams_restarts_and_two_instances_give_the_pure_rows(
     pool = await asyncpg.create_pool(with_database(ledger_db.app_dsn, name), min_size=1, max_size=4)
     try:
         store = PostgresLedgerStore(pool)
-        # each may keep the whole history, or drop all but an item's last steps or two
-        instances = [CostTracker(history_steps=rnd.choice([0, 1, 2])) for _ in range(2)]
+        # each may keep the whole history, or drop all but an item's last steps or two; and
+        # keep the cost graph whole in memory, or its newest entry or three per map (the rest
+        # in its scratch file)
+        instances = [
+            CostTracker(
+                history_steps=rnd.choice([0, 1, 2]),
+                resident_entries=rnd.choice([0, 1, 3]),
+                cold_store=FileColdStore,
+            )
+            for _ in range(2)
+        ]
         chunks = []
         i = 0
         while i < len(events):

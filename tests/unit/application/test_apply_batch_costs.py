@@ -33,6 +33,7 @@ from inventory_ledger.domain.events import Event
 from inventory_ledger.domain.lot import LotRecord
 from inventory_ledger.domain.usage import UsageRecord
 from tests.unit.application.memory_store import MemoryLedgerStore, MemoryUnitOfWork
+from tests.unit.domain.cost.row_store import RowStore
 from tests.unit.domain.cost.streams import streams
 from tests.unit.domain.cost.support import received, shipped
 
@@ -42,8 +43,14 @@ pytestmark = pytest.mark.unit
 def _deliver(
     store: MemoryLedgerStore, events: list[Event], rnd: random.Random
 ) -> tuple[int, set[str]]:
-    def new_tracker() -> CostTracker:  # whole history, or only an item's last step or two
-        return CostTracker(history_steps=rnd.choice([0, 1, 2]))
+    def new_tracker() -> CostTracker:
+        # whole history, or only an item's last step or two; the cost graph whole in memory,
+        # or only its newest entry or three per map (the rest in a cold store)
+        return CostTracker(
+            history_steps=rnd.choice([0, 1, 2]),
+            resident_entries=rnd.choice([0, 1, 3]),
+            cold_store=RowStore,
+        )
 
     trackers = [new_tracker(), new_tracker()]
     rejected: set[str] = set()

@@ -40,6 +40,7 @@ __all__ = [
 OPTIONAL_WITH_DEFAULT: Mapping[str, str] = {
     # field: why a deployment may leave it out (its default is right, or it is opt-in)
     "kafka_sasl_mechanism": "only with a SASL_* protocol (the prod overlay sets it)",
+    "cost_spill_dir": "None = the system temp dir, /tmp in the pod: an emptyDir sized for it",
     "kafka_sasl_username": "only with a SASL_* protocol (the prod overlay sets it)",
     "kafka_ssl_cafile": "None = the image's system CA bundle; mount a file to pin a private CA",
     "kafka_ssl_certfile": "mTLS only: a client certificate mounted from a Secret",

@@ -1,0 +1,205 @@
+"""Maps whose cold entries live in a store outside memory, read back when a key is asked for.
+
+The cost graph keeps what costing may read again: every lot, usage, PO line and document
+of the books. Most of it is never read again, but a late event (a bill, a return, a backdated
+receipt) can reach any of it, so it cannot be dropped. :class:`SpillMap` is a ``dict`` whose
+oldest entries :meth:`Spill.trim` moves to a :class:`ColdStore` between batches; asking for
+a key that is not in memory (``m[key]``, ``get``, ``in``, ``setdefault``, ``pop``) reads it
+back first, so the fold reads the same values as if it were all in memory.
+
+Maps keyed alike form a :class:`SpillGroup` (a lot's cost, quantity, users ...): a key
+leaves all of them at once and comes back to all of them at once, as one row of the store.
+A key in memory shadows the store: a row read back fills only the maps that lack the key,
+and is removed from the store (so a value popped afterwards cannot come back).
+
+Whole-map reads (iteration, ``len``, ``keys``, ``dict(m)``) see memory only: call
+:meth:`Spill.unspill` first (``CostLedger.books`` does).
+"""
+
+from __future__ import annotations
+
+import marshal
+from collections.abc import Callable, Iterable, Sequence
+from itertools import islice
+from typing import Any, Generic, Protocol, TypeVar
+
+__all__ = ["ABSENT", "ColdStore", "Spill", "SpillGroup", "SpillMap"]
+
+K = TypeVar("K", bound=str)
+V = TypeVar("V")
+
+
+class _Absent:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
+"""A group member without the key, in a row."""
+
+
+class ColdStore(Protocol):
+    """Where cold rows live: bytes per (group, key)."""
+
+    def save(self, group: str, rows: Sequence[tuple[str, bytes]]) -> None:
+        """Store ``rows`` (a key saved again replaces its row)."""
+
+    def take(self, group: str, key: str) -> bytes | None:
+        """Remove and return the row of ``key`` (``None``: there is none)."""
+
+    def keys(self, group: str) -> list[str]:
+        """The keys of the group's rows."""
+
+
+Codec = tuple[Callable[[Any], Any], Callable[[Any], Any]]
+"""A member's (encode, decode): a value to plain data and back."""
+
+
+class SpillMap(dict[K, V], Generic[K, V]):
+    """A group member: a ``dict`` of the entries in memory that reads cold ones back."""
+
+    __slots__ = ("_group",)
+
+    def __init__(self, group: SpillGroup) -> None:
+        super().__init__()
+        self._group = group
+
+    def __missing__(self, key: K) -> V:
+        self._group.load(key)
+        return dict.__getitem__(self, key)
+
+    def get(self, key: K, default: Any = None) -> Any:
+        if dict.__contains__(self, key) or self._group.load(key):
+            return dict.get(self, key, default)
+        return default
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or (
+            isinstance(key, str) and self._group.load(key) and dict.__contains__(self, key)
+        )
+
+    def setdefault(self, key: K, default: Any = None) -> Any:
+        if not dict.__contains__(self, key):
+            self._group.load(key)
+        return dict.setdefault(self, key, default)
+
+    def pop(self, key: K, *default: Any) -> Any:
+        if not dict.__contains__(self, key):
+            self._group.load(key)
+        return dict.pop(self, key, *default)
+
+
+class SpillGroup:
+    """Maps keyed alike whose cold entries are stored together, one row per key."""
+
+    __slots__ = ("_bits", "_codecs", "_mask", "cold", "loads", "members", "name", "store")
+
+    def __init__(self, name: str, store: ColdStore, codecs: Sequence[Codec]) -> None:
+        self.name, self.store = name, store
+        self._codecs = tuple(codecs)
+        self.members: tuple[SpillMap[Any, Any], ...] = tuple(SpillMap(self) for _ in codecs)
+        self.cold = 0
+        """Rows in the store."""
+        self.loads = 0
+        """Rows read back."""
+        self._bits = bytearray(1 << 17)
+        self._mask = (len(self._bits) << 3) - 1
+
+    def load(self, key: str) -> bool:
+        """Read ``key``'s row back into the members that lack it; whether there was one."""
+        if not self._might_hold(key):
+            return False  # the usual case: a key never stored (a new lot, usage ...)
+        row = self.store.take(self.name, key)
+        if row is None:
+            return False
+        self.cold -= 1
+        self.loads += 1
+        for member, (_, decode), data in zip(self.members, self._codecs, _unpack(row), strict=True):
+            if data is not None and not dict.__contains__(member, key):
+                dict.__setitem__(member, key, decode(data))
+        return True
+
+    def trim(self, resident: int) -> int:
+        """Store the oldest entries of each member beyond ``resident``; how many keys left."""
+        keys: dict[str, None] = {}
+        for member in self.members:
+            excess = len(member) - resident
+            if excess > 0:
+                keys.update(dict.fromkeys(islice(dict.__iter__(member), excess)))
+        if not keys:
+            return 0
+        rows = []
+        for key in keys:
+            data = [
+                None if value is ABSENT else encode(value)
+                for (encode, _), value in zip(
+                    self._codecs, (dict.pop(m, key, ABSENT) for m in self.members), strict=True
+                )
+            ]
+            rows.append((key, _pack(data)))
+        self.store.save(self.name, rows)
+        self.cold += len(rows)
+        self._remember(keys)
+        return len(rows)
+
+    def unspill(self) -> None:
+        """Read every cold row back."""
+        for key in self.store.keys(self.name):
+            self.load(key)
+
+    def _might_hold(self, key: str) -> bool:
+        h = hash(key)
+        bits, mask = self._bits, self._mask
+        a, b = h & mask, (h >> 32) & mask
+        return bool(bits[a >> 3] & (1 << (a & 7))) and bool(bits[b >> 3] & (1 << (b & 7)))
+
+    def _remember(self, keys: Iterable[str]) -> None:
+        if self.cold > len(self._bits):  # > 1 row per 8 bits: grow, and re-add what is cold
+            self._bits = bytearray(len(self._bits) * 4)
+            self._mask = (len(self._bits) << 3) - 1
+            keys = self.store.keys(self.name)
+        bits, mask = self._bits, self._mask
+        for key in keys:
+            h = hash(key)
+            a, b = h & mask, (h >> 32) & mask
+            bits[a >> 3] |= 1 << (a & 7)
+            bits[b >> 3] |= 1 << (b & 7)
+
+
+class Spill:
+    """The groups of one ledger, trimmed and read back together."""
+
+    __slots__ = ("groups",)
+
+    def __init__(self, groups: Iterable[SpillGroup]) -> None:
+        self.groups = tuple(groups)
+
+    def trim(self, resident: int) -> int:
+        """Keep at most ``resident`` entries per map in memory; how many keys were stored."""
+        return sum(group.trim(resident) for group in self.groups)
+
+    def unspill(self) -> None:
+        """Read everything back (whole-map reads see it all again)."""
+        for group in self.groups:
+            group.unspill()
+
+    @property
+    def cold(self) -> int:
+        """Rows in the store."""
+        return sum(group.cold for group in self.groups)
+
+    @property
+    def loads(self) -> int:
+        """Rows read back since the start."""
+        return sum(group.loads for group in self.groups)
+
+
+def _pack(data: list[Any]) -> bytes:
+    return marshal.dumps(tuple(data))
+
+
+def _unpack(row: bytes) -> tuple[Any, ...]:
+    result: tuple[Any, ...] = marshal.loads(row)  # noqa: S302 - rows this process wrote
+    return result

@@ -1,0 +1,25 @@
+"""A cold store for the cost graph's spill in tests: rows of bytes in a dict."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class RowStore:
+    """A cold store of bytes in a dict (the service's keeps them in a scratch file)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], bytes] = {}
+
+    def save(self, group: str, rows: Sequence[tuple[str, bytes]]) -> None:
+        for key, row in rows:
+            self.rows[group, key] = row
+
+    def take(self, group: str, key: str) -> bytes | None:
+        return self.rows.pop((group, key), None)
+
+    def keys(self, group: str) -> list[str]:
+        return [key for (g, key) in self.rows if g == group]
+
+    def close(self) -> None:
+        self.rows.clear()
