@@ -61,6 +61,10 @@ class FileColdStore:
         """The keys of the group's rows."""
         return [key for (key,) in self._db.execute("SELECT key FROM cold WHERE grp = ?", (group,))]
 
+    def drop(self, group: str) -> None:
+        """Remove the group's rows."""
+        self._db.execute("DELETE FROM cold WHERE grp = ?", (group,))
+
     def close(self) -> None:
         """Close it (its space is freed: the file was unlinked at start)."""
         self._db.close()

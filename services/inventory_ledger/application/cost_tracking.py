@@ -226,7 +226,8 @@ class CostTracker:
     resident_entries: int = 0
     """Entries of each cost graph map kept in memory (0: all); the older ones move to a
     scratch file between batches (``cold_store``) and are read back when an event reaches
-    them (``domain/spill``)."""
+    them (``domain/spill``). With ``history_steps`` too, each item ledger keeps at most twice
+    as many lots and usages in memory."""
     cold_store: Callable[[], ScratchStore] | None = field(default=None, repr=False)
     full_pass_every_s: float = FULL_PASS_EVERY_S
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
@@ -276,7 +277,7 @@ class CostTracker:
         if self.history_steps:
             self.ledger.compact(self.history_steps)
         if self.ledger.spill is not None:
-            self.ledger.spill.trim(self.resident_entries)
+            self.ledger.spill.trim()
         now = self.clock()
         if now - self._last_full_pass >= self.full_pass_every_s:
             self._last_full_pass = now
@@ -302,7 +303,12 @@ class CostTracker:
         if not self.resident_entries or self.cold_store is None:
             return CostLedger(methods=self.methods)
         self._store = self.cold_store()
-        graph, spill = spilled_graph(self._store)
+        # an item ledger keeps as many lots and usages in memory as it keeps steps, at most
+        graph, spill = spilled_graph(
+            self._store,
+            self.resident_entries,
+            item_resident=2 * self.history_steps if self.history_steps else None,
+        )
         return CostLedger(methods=self.methods, graph=graph, spill=spill)
 
     async def catch_up(self, log: CostLog) -> int:

@@ -40,6 +40,7 @@ from .cogs import CogsEntry, posted_of
 from .cost_books import CostBooks, CostChanges, valuation
 from .cost_facts import CostFacts, ItemFacts
 from .cost_graph import CostGraph
+from .cost_spill import CostSpill
 from .cost_translation import NOTHING_TO_COST, facts_of
 from .costing import LotCost
 from .events import Event
@@ -48,7 +49,6 @@ from .item_ledger import ItemLedger
 from .lot import CostStatus, LotKind, LotRecord
 from .moment import Moment
 from .serials import SerialMove, check_lines, check_serials
-from .spill import Spill
 from .usage import UsageRecord
 from .validation import validate
 
@@ -117,7 +117,7 @@ class CostLedger:
     mfr_tracked: frozenset[ItemKey] | None = None
     items: dict[ItemKey, ItemLedger] = field(default_factory=dict)
     graph: CostGraph = field(default_factory=CostGraph)
-    spill: Spill | None = None
+    spill: CostSpill | None = None
     """The graph's spill, if its cold entries live outside memory (``cost_spill``)."""
     processed: set[str] = field(default_factory=set)
     rejected: dict[str, str] = field(default_factory=dict)
@@ -307,7 +307,7 @@ class CostLedger:
         item's allocation does not depend on the order its facts arrived in), so nothing is
         marked changed.
         """
-        ledger = ItemLedger(item, self.methods.get(item, CostingMethod.FIFO))
+        ledger = self._new_ledger(item)
         for event in history:
             item_facts = facts_of(event).items.get(item)
             if item_facts is not None:
@@ -530,7 +530,15 @@ class CostLedger:
             known = ledger.known_moves(named) if ledger is not None else []
             check_serials(item, known, facts.serial_moves)
 
+    def _new_ledger(self, item: ItemKey) -> ItemLedger:
+        method = self.methods.get(item, CostingMethod.FIFO)
+        maps = self.spill.item_maps(item) if self.spill is not None else None
+        if maps is None:
+            return ItemLedger(item, method)
+        lots, mfr, usages = maps
+        return ItemLedger(item, method, lots=lots, mfr=mfr, usages=usages)
+
     def _open(self, item: ItemKey) -> ItemLedger:
-        ledger = ItemLedger(item, self.methods.get(item, CostingMethod.FIFO))
+        ledger = self._new_ledger(item)
         self.items[item] = ledger
         return ledger

@@ -1,11 +1,15 @@
-"""A cost graph whose cold entries live in a :class:`~.spill.ColdStore` (see ``spill``).
+"""Cost books whose cold entries live in a :class:`~.spill.ColdStore` (see ``spill``).
 
 :func:`spilled_graph` builds an empty :class:`~.cost_graph.CostGraph` whose per-lot,
 per-usage, per-document and per-PO-line maps (and the index's) are
-:class:`~.spill.SpillMap` members of four groups, plus one for bills. Each value is stored
-as plain data (``marshal``): Decimals as their exact strings, moments as ISO times, so a
-value read back equals the one stored. What stays in memory whole: each item's arrivals
-and returns (sorted per item, read by position), the taint set.
+:class:`~.spill.SpillMap` members of four groups, plus one for bills, and the
+:class:`CostSpill` that trims them. It also gives each item ledger its lots (with their mfr
+lots) and usages as members of the item's own two groups (:meth:`CostSpill.item_maps`):
+those keep fewer entries each, so the entries in memory grow with the number of items, not
+with the history. Each value is stored as plain data (``marshal``): Decimals as their exact
+strings, moments as ISO times, so a value read back equals the one stored. What stays in
+memory whole: each item's arrivals and returns (sorted per item, read by position), its
+usages per document and serial moves, and the taint set.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from .moment import Moment
 from .spill import ColdStore, Spill, SpillGroup
 from .usage import Usage, UsageKind
 
-__all__ = ["spilled_graph"]
+__all__ = ["CostSpill", "spilled_graph"]
 
 
 def _same(value: Any) -> Any:
@@ -122,19 +126,66 @@ _AS_OF = (lambda v: (_moment(v[0]), str(v[1])), lambda d: (_moment_of(d[0]), Dec
 _PICKLED = (pickle.dumps, pickle.loads)
 
 
-def spilled_graph(store: ColdStore) -> tuple[CostGraph, Spill]:
-    """An empty cost graph whose maps keep cold entries in ``store``, and its spill."""
+class CostSpill(Spill):
+    """The cost graph's groups and each item ledger's."""
+
+    __slots__ = ("_items", "_opened", "item_resident", "store")
+
+    def __init__(
+        self, groups: list[SpillGroup], store: ColdStore, item_resident: int | None
+    ) -> None:
+        super().__init__(groups)
+        self.store, self.item_resident = store, item_resident
+        self._items: dict[ItemKey, tuple[SpillGroup, SpillGroup]] = {}
+        self._opened = 0
+
+    def item_maps(self, item: ItemKey) -> tuple[Any, Any, Any] | None:
+        """New (lots, mfr lots, usages) maps for an item's ledger (``None``: plain dicts).
+
+        A ledger built anew for the item (``CostLedger.restore``) takes new ones: the rows of
+        the old ones are dropped.
+        """
+        if self.item_resident is None:
+            return None
+        old = self._items.pop(item, None)
+        if old is not None:
+            for group in old:
+                group.drop()
+                self.groups.remove(group)
+        self._opened += 1
+        lots = SpillGroup(
+            f"item-lots#{self._opened}", self.store, [(_lot, _lot_of), _STR], self.item_resident
+        )
+        usages = SpillGroup(
+            f"item-usages#{self._opened}", self.store, [(_usage, _usage_of)], self.item_resident
+        )
+        self._items[item] = (lots, usages)
+        self.groups += (lots, usages)
+        return lots.members[0], lots.members[1], usages.members[0]
+
+
+def spilled_graph(
+    store: ColdStore, resident: int, item_resident: int | None = None
+) -> tuple[CostGraph, CostSpill]:
+    """An empty cost graph whose maps keep cold entries in ``store``, and its spill.
+
+    ``resident``: entries kept in memory per graph map; ``item_resident``: per item ledger
+    map (``None``: item ledgers keep theirs whole).
+    """
     lot = SpillGroup(
-        "lot", store, [(_lot, _lot_of), _DECIMAL, _DECIMAL, _SET, _DECIMAL, _COST, _STR]
+        "lot",
+        store,
+        [(_lot, _lot_of), _DECIMAL, _DECIMAL, _SET, _DECIMAL, _COST, _STR],
+        resident,
     )
     lots, qty, restocked, users, allocated, costs, key_of = lot.members
-    usage = SpillGroup("usage", store, [(_usage, _usage_of), _NET, _DECIMAL])
+    usage = SpillGroup("usage", store, [(_usage, _usage_of), _NET, _DECIMAL], resident)
     usages, net, cogs = usage.members
-    doc = SpillGroup("document", store, [_STRS, _STRS, _STRS, _AS_OF, _DECIMAL])
+    doc = SpillGroup("document", store, [_STRS, _STRS, _STRS, _AS_OF, _DECIMAL], resident)
     by_doc, rolled, used_by_doc, closes, closed = doc.members
-    line = SpillGroup("po_line", store, [_AS_OF, _DECIMAL, _STRS, _PICKLED, _DECIMAL])
+    line = SpillGroup("po_line", store, [_AS_OF, _DECIMAL, _STRS, _PICKLED, _DECIMAL], resident)
     estimates, estimated, key_lots, key_bills, billed = line.members
-    bill = SpillGroup("bill", store, [_PICKLED])
+    bill = SpillGroup("bill", store, [_PICKLED], resident)
     (bills,) = bill.members
     index = CostIndex(
         by_doc=by_doc,
@@ -162,4 +213,4 @@ def spilled_graph(store: ColdStore) -> tuple[CostGraph, Spill]:
         _estimated=estimated,
         _closed=closed,
     )
-    return graph, Spill([lot, usage, doc, line, bill])
+    return graph, CostSpill([lot, usage, doc, line, bill], store, item_resident)

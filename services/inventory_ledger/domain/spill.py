@@ -9,6 +9,8 @@ back first, so the fold reads the same values as if it were all in memory.
 
 Maps keyed alike form a :class:`SpillGroup` (a lot's cost, quantity, users ...): a key
 leaves all of them at once and comes back to all of them at once, as one row of the store.
+Each group keeps its newest ``resident`` entries per map (in insertion order: an entry read
+back counts as new).
 A key in memory shadows the store: a row read back fills only the maps that lack the key,
 and is removed from the store (so a value popped afterwards cannot come back).
 
@@ -52,6 +54,9 @@ class ColdStore(Protocol):
     def keys(self, group: str) -> list[str]:
         """The keys of the group's rows."""
 
+    def drop(self, group: str) -> None:
+        """Remove the group's rows."""
+
 
 Codec = tuple[Callable[[Any], Any], Callable[[Any], Any]]
 """A member's (encode, decode): a value to plain data and back."""
@@ -94,17 +99,27 @@ class SpillMap(dict[K, V], Generic[K, V]):
 class SpillGroup:
     """Maps keyed alike whose cold entries are stored together, one row per key."""
 
-    __slots__ = ("_bits", "_codecs", "_mask", "cold", "loads", "members", "name", "store")
+    __slots__ = (
+        "_bits",
+        "_codecs",
+        "_mask",
+        "cold",
+        "loads",
+        "members",
+        "name",
+        "resident",
+        "store",
+    )
 
-    def __init__(self, name: str, store: ColdStore, codecs: Sequence[Codec]) -> None:
-        self.name, self.store = name, store
+    def __init__(self, name: str, store: ColdStore, codecs: Sequence[Codec], resident: int) -> None:
+        self.name, self.store, self.resident = name, store, resident
         self._codecs = tuple(codecs)
         self.members: tuple[SpillMap[Any, Any], ...] = tuple(SpillMap(self) for _ in codecs)
         self.cold = 0
         """Rows in the store."""
         self.loads = 0
         """Rows read back."""
-        self._bits = bytearray(1 << 17)
+        self._bits = bytearray(1 << 10)
         self._mask = (len(self._bits) << 3) - 1
 
     def load(self, key: str) -> bool:
@@ -117,15 +132,15 @@ class SpillGroup:
         self.cold -= 1
         self.loads += 1
         for member, (_, decode), data in zip(self.members, self._codecs, _unpack(row), strict=True):
-            if data is not None and not dict.__contains__(member, key):
+            if data is not ... and not dict.__contains__(member, key):
                 dict.__setitem__(member, key, decode(data))
         return True
 
-    def trim(self, resident: int) -> int:
+    def trim(self) -> int:
         """Store the oldest entries of each member beyond ``resident``; how many keys left."""
         keys: dict[str, None] = {}
         for member in self.members:
-            excess = len(member) - resident
+            excess = len(member) - self.resident
             if excess > 0:
                 keys.update(dict.fromkeys(islice(dict.__iter__(member), excess)))
         if not keys:
@@ -133,7 +148,7 @@ class SpillGroup:
         rows = []
         for key in keys:
             data = [
-                None if value is ABSENT else encode(value)
+                ... if value is ABSENT else encode(value)
                 for (encode, _), value in zip(
                     self._codecs, (dict.pop(m, key, ABSENT) for m in self.members), strict=True
                 )
@@ -148,6 +163,11 @@ class SpillGroup:
         """Read every cold row back."""
         for key in self.store.keys(self.name):
             self.load(key)
+
+    def drop(self) -> None:
+        """Forget the cold rows (the members are dropped too)."""
+        self.store.drop(self.name)
+        self.cold = 0
 
     def _might_hold(self, key: str) -> bool:
         h = hash(key)
@@ -174,11 +194,12 @@ class Spill:
     __slots__ = ("groups",)
 
     def __init__(self, groups: Iterable[SpillGroup]) -> None:
-        self.groups = tuple(groups)
+        self.groups = list(groups)
 
-    def trim(self, resident: int) -> int:
-        """Keep at most ``resident`` entries per map in memory; how many keys were stored."""
-        return sum(group.trim(resident) for group in self.groups)
+    def trim(self) -> int:
+        """Keep each group's newest ``resident`` entries per map in memory; how many keys
+        were stored."""
+        return sum(group.trim() for group in self.groups)
 
     def unspill(self) -> None:
         """Read everything back (whole-map reads see it all again)."""

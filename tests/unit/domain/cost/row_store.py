@@ -21,5 +21,9 @@ class RowStore:
     def keys(self, group: str) -> list[str]:
         return [key for (g, key) in self.rows if g == group]
 
+    def drop(self, group: str) -> None:
+        for key in self.keys(group):
+            del self.rows[group, key]
+
     def close(self) -> None:
         self.rows.clear()
