@@ -535,8 +535,16 @@ class CostLedger:
         maps = self.spill.item_maps(item) if self.spill is not None else None
         if maps is None:
             return ItemLedger(item, method)
-        lots, mfr, usages = maps
-        return ItemLedger(item, method, lots=lots, mfr=mfr, usages=usages)
+        return ItemLedger(
+            item,
+            method,
+            lots=maps.lots,
+            usages=maps.usages,
+            mfr=maps.mfr,
+            documents=maps.documents,
+            serial_moves=maps.serial_moves,
+            first=maps.first,
+        )
 
     def _open(self, item: ItemKey) -> ItemLedger:
         ledger = self._new_ledger(item)

@@ -15,6 +15,7 @@ usages per document and serial moves, and the taint set.
 from __future__ import annotations
 
 import pickle
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -25,10 +26,11 @@ from .costing import LotCost
 from .item import ItemKey
 from .lot import CostStatus, Lot, LotKind
 from .moment import Moment
+from .serials import SerialMove, SerialMoveKind
 from .spill import ColdStore, Spill, SpillGroup
 from .usage import Usage, UsageKind
 
-__all__ = ["CostSpill", "spilled_graph"]
+__all__ = ["CostSpill", "ItemMaps", "spilled_graph"]
 
 
 def _same(value: Any) -> Any:
@@ -40,7 +42,11 @@ def _moment(at: Moment | None) -> Any:
 
 
 def _moment_of(data: Any) -> Moment | None:
-    return None if data is None else Moment(datetime.fromisoformat(data[0]), data[1], data[2])
+    return None if data is None else _moment_at(data)
+
+
+def _moment_at(data: Any) -> Moment:
+    return Moment(datetime.fromisoformat(data[0]), data[1], data[2])
 
 
 def _number(value: Decimal | None) -> str | None:
@@ -107,7 +113,7 @@ def _usage_of(data: Any) -> Usage:
         document,
         line,
         Decimal(qty),
-        Moment(datetime.fromisoformat(at[0]), at[1], at[2]),
+        _moment_at(at),
         mfr,
         serials,
     )
@@ -124,6 +130,24 @@ _COST = (
 )
 _AS_OF = (lambda v: (_moment(v[0]), str(v[1])), lambda d: (_moment_of(d[0]), Decimal(d[1])))
 _PICKLED = (pickle.dumps, pickle.loads)
+_AT = (_moment, _moment_of)
+_MOVES = (
+    lambda moves: [(m.serial, _moment(m.at), m.kind.value) for m in moves],
+    lambda d: [SerialMove(serial, _moment_at(at), SerialMoveKind(kind)) for serial, at, kind in d],
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemMaps:
+    """An item ledger's maps whose entries may leave memory (``ItemLedger``'s fields of the
+    same names; ``first``: its allocation state's)."""
+
+    lots: dict[str, Lot]
+    mfr: dict[str, str | None]
+    first: dict[str, Moment]
+    usages: dict[str, Usage]
+    documents: dict[str, list[str]]
+    serial_moves: dict[str, list[SerialMove]]
 
 
 class CostSpill(Spill):
@@ -136,32 +160,37 @@ class CostSpill(Spill):
     ) -> None:
         super().__init__(groups)
         self.store, self.item_resident = store, item_resident
-        self._items: dict[ItemKey, tuple[SpillGroup, SpillGroup]] = {}
+        self._items: dict[ItemKey, tuple[SpillGroup, ...]] = {}
         self._opened = 0
 
-    def item_maps(self, item: ItemKey) -> tuple[Any, Any, Any] | None:
-        """New (lots, mfr lots, usages) maps for an item's ledger (``None``: plain dicts).
+    def item_maps(self, item: ItemKey) -> ItemMaps | None:
+        """New maps for an item's ledger (``None``: plain dicts).
 
         A ledger built anew for the item (``CostLedger.restore``) takes new ones: the rows of
         the old ones are dropped.
         """
         if self.item_resident is None:
             return None
-        old = self._items.pop(item, None)
-        if old is not None:
-            for group in old:
-                group.drop()
-                self.groups.remove(group)
+        for group in self._items.pop(item, ()):
+            group.drop()
+            self.groups.remove(group)
         self._opened += 1
-        lots = SpillGroup(
-            f"item-lots#{self._opened}", self.store, [(_lot, _lot_of), _STR], self.item_resident
+        n, store, resident = self._opened, self.store, self.item_resident
+        lots = SpillGroup(f"item-lots#{n}", store, [(_lot, _lot_of), _STR, _AT], resident)
+        usages = SpillGroup(f"item-usages#{n}", store, [(_usage, _usage_of)], resident)
+        documents = SpillGroup(f"item-documents#{n}", store, [_STRS], resident)
+        serials = SpillGroup(f"item-serials#{n}", store, [_MOVES], resident)
+        groups = (lots, usages, documents, serials)
+        self._items[item] = groups
+        self.groups += groups
+        return ItemMaps(
+            lots=lots.members[0],
+            mfr=lots.members[1],
+            first=lots.members[2],
+            usages=usages.members[0],
+            documents=documents.members[0],
+            serial_moves=serials.members[0],
         )
-        usages = SpillGroup(
-            f"item-usages#{self._opened}", self.store, [(_usage, _usage_of)], self.item_resident
-        )
-        self._items[item] = (lots, usages)
-        self.groups += (lots, usages)
-        return lots.members[0], lots.members[1], usages.members[0]
 
 
 def spilled_graph(

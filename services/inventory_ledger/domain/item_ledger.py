@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from operator import itemgetter
@@ -103,6 +103,9 @@ class ItemLedger:
     restocked: dict[str, Decimal] = field(default_factory=dict)
     has_mfr_lots: bool = False
     """Whether any known lot carries an mfr lot (the inferred tracking rule)."""
+    has_serials: bool = False
+    """Whether any serial move is known (``serial_moves`` may keep its entries elsewhere:
+    ``domain/spill``)."""
     state: AllocationState = field(init=False)
     pending: tuple[Moment, tuple[datetime, str, str, str]] | None = None
     """The earliest deferred step's moment and sort key (``None``: nothing deferred)."""
@@ -117,8 +120,18 @@ class ItemLedger:
     _old_live: set[str] = field(default_factory=set)
     """Usages at or before the floor whose rows were kept (pending or drawn after it)."""
 
-    def __post_init__(self) -> None:
-        self.state = AllocationState(self.method, self.mfr, self.usages, documents=self.documents)
+    first: InitVar[dict[str, Moment] | None] = None
+    """The map the allocation state keeps each lot's first availability in (a new dict if
+    ``None``)."""
+
+    def __post_init__(self, first: dict[str, Moment] | None) -> None:
+        self.state = AllocationState(
+            self.method,
+            self.mfr,
+            self.usages,
+            first={} if first is None else first,
+            documents=self.documents,
+        )
 
     def compact(self, keep: int) -> bool:
         """Drop the history before the last ``keep`` steps once there are more than twice
@@ -178,7 +191,7 @@ class ItemLedger:
         if self._beyond_floor(facts):
             return True
         steps = _steps(facts)
-        if self.serial_moves and steps:
+        if self.has_serials and steps:
             return self._restocks_old_serial(min(step.at for step in steps), ())
         return False
 
@@ -195,7 +208,7 @@ class ItemLedger:
         if any(self._beyond_floor(f) for f in facts):
             return True
         steps = [step for f in facts for step in _steps(f)]
-        if not (self.serial_moves and steps):
+        if not (self.has_serials and steps):
             return False
         stocked = [s for f in facts for supply in f.supplies for s in supply.serials]
         stocked += [s for f in facts for line in f.returns for s in line.serials]
@@ -269,6 +282,7 @@ class ItemLedger:
             usages[usage.usage_id] = usage
         for move in facts.serial_moves:
             insort(self.serial_moves.setdefault(move.serial, []), move, key=move_order)
+            self.has_serials = True
         supplies, used, returns = facts.supplies, facts.usages, facts.returns
         count = len(supplies) + len(used) + len(returns)
         if not count:

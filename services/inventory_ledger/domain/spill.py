@@ -4,7 +4,7 @@ The cost graph keeps what costing may read again: every lot, usage, PO line and 
 of the books. Most of it is never read again, but a late event (a bill, a return, a backdated
 receipt) can reach any of it, so it cannot be dropped. :class:`SpillMap` is a ``dict`` whose
 oldest entries :meth:`Spill.trim` moves to a :class:`ColdStore` between batches; asking for
-a key that is not in memory (``m[key]``, ``get``, ``in``, ``setdefault``, ``pop``) reads it
+a key that is not in memory (``m[key]``, ``get``, ``in``, ``setdefault``, ``pop``, ``del``) reads it
 back first, so the fold reads the same values as if it were all in memory.
 
 Maps keyed alike form a :class:`SpillGroup` (a lot's cost, quantity, users ...): a key
@@ -94,6 +94,11 @@ class SpillMap(dict[K, V], Generic[K, V]):
         if not dict.__contains__(self, key):
             self._group.load(key)
         return dict.pop(self, key, *default)
+
+    def __delitem__(self, key: K) -> None:
+        if not dict.__contains__(self, key):
+            self._group.load(key)
+        dict.__delitem__(self, key)
 
 
 class SpillGroup:
