@@ -158,6 +158,13 @@ class SpillGroup:
                     self._codecs, (dict.pop(m, key, ABSENT) for m in self.members), strict=True
                 )
             ]
+            if ... in data and self._might_hold(key):
+                # a map was given the key while its row was cold (set, never read): the
+                # row's values for the others still hold
+                old = self.store.take(self.name, key)
+                if old is not None:
+                    self.cold -= 1
+                    data = [o if d is ... else d for d, o in zip(data, _unpack(old), strict=True)]
             rows.append((key, _pack(data)))
         self.store.save(self.name, rows)
         self.cold += len(rows)

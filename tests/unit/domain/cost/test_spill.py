@@ -11,6 +11,8 @@ books kept whole, and so do the books.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -158,3 +160,20 @@ def test_a_trimmed_map_reads_a_key_back_once_and_never_resurrects_a_popped_value
     assert usage_id not in graph.net  # popped: not read back from the store
     assert "no-such-lot" not in graph.lots
     assert spilled.spill.loads == 3
+
+
+def test_a_value_set_while_its_row_is_cold_leaves_the_rows_other_values_alone() -> None:
+    spilled, store = _spilled({}, 0)
+    assert spilled.spill is not None
+    spilled.apply(received("r1", 1, "A", 2, unit_cost=5))
+    graph = spilled.graph
+    (lot_id,) = graph.lots
+    lot, cost = graph.lots[lot_id], graph.costs[lot_id]
+    spilled.spill.trim()
+    graph.qty[lot_id] = Decimal(7)  # set, never read: the row stays cold
+    assert spilled.spill.loads == 0
+    spilled.spill.trim()
+    assert len(store.rows) == 2  # the lot's row (merged) and its document's
+    assert graph.lots[lot_id] == lot
+    assert graph.costs[lot_id] == cost
+    assert graph.qty[lot_id] == Decimal(7)
