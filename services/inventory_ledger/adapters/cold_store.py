@@ -35,27 +35,36 @@ class FileColdStore:
             "temp_store=MEMORY",
         ):
             self._db.execute(f"PRAGMA {pragma}")
+        # Rows are appended (the table's own order); only a small index of 64-bit hashes of
+        # (group, key) is inserted at random places. Keyed by (group, key) with the rows in
+        # the tree, an insert cost 10-12 us once the tree outgrew the page cache (1M rows of
+        # 200 bytes), against 5-6 us this way; a lookup filters the (rare) equal hashes.
         self._db.execute(
-            "CREATE TABLE cold (grp TEXT NOT NULL, key TEXT NOT NULL, row BLOB NOT NULL,"
-            " PRIMARY KEY (grp, key)) WITHOUT ROWID"
+            "CREATE TABLE cold (id INTEGER PRIMARY KEY, hash INTEGER NOT NULL,"
+            " grp TEXT NOT NULL, key TEXT NOT NULL, row BLOB NOT NULL)"
         )
+        self._db.execute("CREATE INDEX cold_hash ON cold (hash)")
         self.path.unlink()  # open, so still there for this connection (one, no journal)
 
-    def save(self, group: str, rows: Sequence[tuple[str, bytes]]) -> None:
-        """Store ``rows`` (a key saved again replaces its row)."""
+    def save(self, rows: Sequence[tuple[str, str, bytes]]) -> None:
+        """Store ``rows`` (group, key, row) of keys that have no row."""
         self._db.execute("BEGIN")  # one transaction: pages written once, not once per row
         self._db.executemany(
-            "INSERT OR REPLACE INTO cold VALUES (?, ?, ?)",
-            sorted((group, key, row) for key, row in rows),
+            "INSERT INTO cold (hash, grp, key, row) VALUES (?, ?, ?, ?)",
+            sorted((hash((group, key)), group, key, row) for group, key, row in rows),
         )
         self._db.execute("COMMIT")
 
     def take(self, group: str, key: str) -> bytes | None:
         """Remove and return the row of ``key``."""
-        found = self._db.execute(
-            "DELETE FROM cold WHERE grp = ? AND key = ? RETURNING row", (group, key)
-        ).fetchall()
-        return bytes(found[0][0]) if found else None
+        db = self._db
+        for row_id, grp, found, row in db.execute(
+            "SELECT id, grp, key, row FROM cold WHERE hash = ?", (hash((group, key)),)
+        ).fetchall():
+            if grp == group and found == key:
+                db.execute("DELETE FROM cold WHERE id = ?", (row_id,))
+                return bytes(row)
+        return None
 
     def keys(self, group: str) -> list[str]:
         """The keys of the group's rows."""

@@ -153,13 +153,13 @@ class ItemMaps:
 class CostSpill(Spill):
     """The cost graph's groups and each item ledger's."""
 
-    __slots__ = ("_items", "_opened", "item_resident", "store")
+    __slots__ = ("_items", "_opened", "item_resident")
 
     def __init__(
         self, groups: list[SpillGroup], store: ColdStore, item_resident: int | None
     ) -> None:
-        super().__init__(groups)
-        self.store, self.item_resident = store, item_resident
+        super().__init__(groups, store)
+        self.item_resident = item_resident
         self._items: dict[ItemKey, tuple[SpillGroup, ...]] = {}
         self._opened = 0
 

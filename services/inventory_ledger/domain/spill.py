@@ -28,6 +28,7 @@ from typing import Any, Generic, Protocol, TypeVar
 __all__ = ["ABSENT", "ColdStore", "Spill", "SpillGroup", "SpillMap"]
 
 K = TypeVar("K", bound=str)
+_FIRST_FILTER_BYTES = 1 << 10
 V = TypeVar("V")
 
 
@@ -45,8 +46,8 @@ ABSENT: Any = _Absent()
 class ColdStore(Protocol):
     """Where cold rows live: bytes per (group, key)."""
 
-    def save(self, group: str, rows: Sequence[tuple[str, bytes]]) -> None:
-        """Store ``rows`` (a key saved again replaces its row)."""
+    def save(self, rows: Sequence[tuple[str, str, bytes]]) -> None:
+        """Store ``rows`` (group, key, row) of keys that have no row."""
 
     def take(self, group: str, key: str) -> bytes | None:
         """Remove and return the row of ``key`` (``None``: there is none)."""
@@ -105,9 +106,9 @@ class SpillGroup:
     """Maps keyed alike whose cold entries are stored together, one row per key."""
 
     __slots__ = (
-        "_bits",
         "_codecs",
-        "_mask",
+        "_filled",
+        "_filters",
         "cold",
         "loads",
         "members",
@@ -124,8 +125,12 @@ class SpillGroup:
         """Rows in the store."""
         self.loads = 0
         """Rows read back."""
-        self._bits = bytearray(1 << 10)
-        self._mask = (len(self._bits) << 3) - 1
+        self._filters = [bytearray(_FIRST_FILTER_BYTES)]
+        """Bit filters of the keys ever stored (2 bits per key): a key in none was never
+        stored, so most misses (a new lot, usage ...) never ask the store. When the newest
+        is full (a key per 16 bits), a new one 4 times its size takes the next keys."""
+        self._filled = 0
+        """Keys added to the newest filter."""
 
     def load(self, key: str) -> bool:
         """Read ``key``'s row back into the members that lack it; whether there was one."""
@@ -141,35 +146,35 @@ class SpillGroup:
                 dict.__setitem__(member, key, decode(data))
         return True
 
-    def trim(self) -> int:
-        """Store the oldest entries of each member beyond ``resident``; how many keys left."""
+    def trim(self, out: list[tuple[str, str, bytes]]) -> None:
+        """Take the oldest entries of each member beyond ``resident`` out of memory: their
+        rows (group, key, row) go to ``out``, for the store."""
         keys: dict[str, None] = {}
+        resident = self.resident
         for member in self.members:
-            excess = len(member) - self.resident
+            excess = len(member) - resident
             if excess > 0:
                 keys.update(dict.fromkeys(islice(dict.__iter__(member), excess)))
         if not keys:
-            return 0
-        rows = []
+            return
+        name, codecs, members = self.name, self._codecs, self.members
         for key in keys:
             data = [
                 ... if value is ABSENT else encode(value)
                 for (encode, _), value in zip(
-                    self._codecs, (dict.pop(m, key, ABSENT) for m in self.members), strict=True
+                    codecs, (dict.pop(m, key, ABSENT) for m in members), strict=True
                 )
             ]
-            if ... in data and self._might_hold(key):
+            if self._might_hold(key):
                 # a map was given the key while its row was cold (set, never read): the
-                # row's values for the others still hold
-                old = self.store.take(self.name, key)
+                # row's values for the maps that lack the key still hold
+                old = self.store.take(name, key)
                 if old is not None:
                     self.cold -= 1
                     data = [o if d is ... else d for d, o in zip(data, _unpack(old), strict=True)]
-            rows.append((key, _pack(data)))
-        self.store.save(self.name, rows)
-        self.cold += len(rows)
+            out.append((name, key, _pack(data)))
+        self.cold += len(keys)
         self._remember(keys)
-        return len(rows)
 
     def unspill(self) -> None:
         """Read every cold row back."""
@@ -183,35 +188,47 @@ class SpillGroup:
 
     def _might_hold(self, key: str) -> bool:
         h = hash(key)
-        bits, mask = self._bits, self._mask
-        a, b = h & mask, (h >> 32) & mask
-        return bool(bits[a >> 3] & (1 << (a & 7))) and bool(bits[b >> 3] & (1 << (b & 7)))
+        for bits in self._filters:  # few: each is 4 times the one before
+            mask = (len(bits) << 3) - 1
+            a, b = h & mask, (h >> 32) & mask
+            if bits[a >> 3] >> (a & 7) & 1 and bits[b >> 3] >> (b & 7) & 1:
+                return True
+        return False
 
     def _remember(self, keys: Iterable[str]) -> None:
-        if self.cold > len(self._bits):  # > 1 row per 8 bits: grow, and re-add what is cold
-            self._bits = bytearray(len(self._bits) * 4)
-            self._mask = (len(self._bits) << 3) - 1
-            keys = self.store.keys(self.name)
-        bits, mask = self._bits, self._mask
+        bits = self._filters[-1]
+        mask = (len(bits) << 3) - 1
         for key in keys:
+            if self._filled * 2 >= len(bits):  # a key per 16 bits: a new, larger filter
+                bits = bytearray(len(bits) * 4)
+                mask = (len(bits) << 3) - 1
+                self._filters.append(bits)
+                self._filled = 0
             h = hash(key)
             a, b = h & mask, (h >> 32) & mask
             bits[a >> 3] |= 1 << (a & 7)
             bits[b >> 3] |= 1 << (b & 7)
+            self._filled += 1
 
 
 class Spill:
     """The groups of one ledger, trimmed and read back together."""
 
-    __slots__ = ("groups",)
+    __slots__ = ("groups", "store")
 
-    def __init__(self, groups: Iterable[SpillGroup]) -> None:
+    def __init__(self, groups: Iterable[SpillGroup], store: ColdStore) -> None:
         self.groups = list(groups)
+        self.store = store
 
     def trim(self) -> int:
         """Keep each group's newest ``resident`` entries per map in memory; how many keys
-        were stored."""
-        return sum(group.trim() for group in self.groups)
+        were stored (in one call of the store)."""
+        rows: list[tuple[str, str, bytes]] = []
+        for group in self.groups:
+            group.trim(rows)
+        if rows:
+            self.store.save(rows)
+        return len(rows)
 
     def unspill(self) -> None:
         """Read everything back (whole-map reads see it all again)."""

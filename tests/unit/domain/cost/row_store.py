@@ -11,8 +11,9 @@ class RowStore:
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str], bytes] = {}
 
-    def save(self, group: str, rows: Sequence[tuple[str, bytes]]) -> None:
-        for key, row in rows:
+    def save(self, rows: Sequence[tuple[str, str, bytes]]) -> None:
+        for group, key, row in rows:
+            assert (group, key) not in self.rows  # the spill takes a cold row before it saves
             self.rows[group, key] = row
 
     def take(self, group: str, key: str) -> bytes | None:
