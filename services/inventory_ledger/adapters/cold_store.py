@@ -10,10 +10,8 @@ a crash loses nothing the log cannot rebuild. Not the ledger: the books live in 
 from __future__ import annotations
 
 import os
-import queue
 import sqlite3
 import tempfile
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,48 +45,18 @@ class FileColdStore:
         )
         self._db.execute("CREATE INDEX cold_hash ON cold (hash)")
         self.path.unlink()  # open, so still there for this connection (one, no journal)
-        self._pending: queue.Queue[list[tuple[int, str, str, bytes]] | None] = queue.Queue()
-        self._failure: Exception | None = None
-        self._writer = threading.Thread(target=self._write, name="cost-spill-writer", daemon=True)
-        self._writer.start()
 
     def save(self, rows: Sequence[tuple[str, str, bytes]]) -> None:
-        """Store ``rows`` (group, key, row) of keys that have no row.
-
-        A writer thread stores them: the file's library leaves the interpreter lock while
-        it works, so the batch goes on meanwhile. Every other call waits for it first.
-        """
-        self._raise_failure()
-        self._pending.put([(hash((group, key)), group, key, row) for group, key, row in rows])
-
-    def _write(self) -> None:
-        while (rows := self._pending.get()) is not None:
-            try:
-                if self._failure is None:
-                    rows.sort()  # neighbouring hashes: fewer index pages touched
-                    self._db.execute("BEGIN")  # one transaction: each page written once
-                    self._db.executemany(
-                        "INSERT INTO cold (hash, grp, key, row) VALUES (?, ?, ?, ?)", rows
-                    )
-                    self._db.execute("COMMIT")
-            except Exception as error:
-                self._failure = error
-            finally:
-                self._pending.task_done()
-        self._pending.task_done()
-
-    def _written(self) -> None:
-        """Wait for the rows saved so far to be written; raise if writing failed."""
-        self._pending.join()
-        self._raise_failure()
-
-    def _raise_failure(self) -> None:
-        if self._failure is not None:
-            raise OSError(f"cost spill file: writing rows failed: {self._failure!r}")
+        """Store ``rows`` (group, key, row) of keys that have no row."""
+        self._db.execute("BEGIN")  # one transaction: pages written once, not once per row
+        self._db.executemany(
+            "INSERT INTO cold (hash, grp, key, row) VALUES (?, ?, ?, ?)",
+            sorted((hash((group, key)), group, key, row) for group, key, row in rows),
+        )
+        self._db.execute("COMMIT")
 
     def take(self, group: str, key: str) -> bytes | None:
         """Remove and return the row of ``key``."""
-        self._written()
         db = self._db
         for row_id, grp, found, row in db.execute(
             "SELECT id, grp, key, row FROM cold WHERE hash = ?", (hash((group, key)),)
@@ -100,16 +68,12 @@ class FileColdStore:
 
     def keys(self, group: str) -> list[str]:
         """The keys of the group's rows."""
-        self._written()
         return [key for (key,) in self._db.execute("SELECT key FROM cold WHERE grp = ?", (group,))]
 
     def drop(self, group: str) -> None:
         """Remove the group's rows."""
-        self._written()
         self._db.execute("DELETE FROM cold WHERE grp = ?", (group,))
 
     def close(self) -> None:
         """Close it (its space is freed: the file was unlinked at start)."""
-        self._pending.put(None)
-        self._writer.join()
         self._db.close()

@@ -34,14 +34,3 @@ def test_the_file_leaves_the_directory_as_soon_as_it_is_open(tmp_path: Path) -> 
     store.save([("lot", f"L-{i}", bytes(100)) for i in range(2_000)])
     assert store.take("lot", "L-1999") == bytes(100)
     store.close()
-
-
-def test_rows_the_writer_could_not_store_fail_the_next_call(tmp_path: Path) -> None:
-    """Rows are written by a thread; a failure there is not lost (the books would be)."""
-    store = FileColdStore(tmp_path)
-    store.save([(None, "L-1", b"one")])  # type: ignore[list-item] # NOT NULL refuses it
-    with pytest.raises(OSError, match="writing rows failed"):
-        store.take("lot", "L-1")
-    with pytest.raises(OSError, match="writing rows failed"):
-        store.save([("lot", "L-2", b"two")])
-    store.close()
