@@ -179,19 +179,19 @@ async def test_random_streams_restarts_and_two_instances_give_the_pure_rows(
     owner_dsn = with_database(ledger_db.owner_dsn, name)
     await migrate(owner_dsn, app_role=app_role)
     pool = await asyncpg.create_pool(with_database(ledger_db.app_dsn, name), min_size=1, max_size=4)
+    # each may keep the whole history, or drop all but an item's last steps or two; and
+    # keep the cost graph whole in memory, or its newest entry or three per map (the rest
+    # in its scratch file)
+    instances = [
+        CostTracker(
+            history_steps=rnd.choice([0, 1, 2]),
+            resident_entries=rnd.choice([0, 1, 3]),
+            cold_store=FileColdStore,
+        )
+        for _ in range(2)
+    ]
     try:
         store = PostgresLedgerStore(pool)
-        # each may keep the whole history, or drop all but an item's last steps or two; and
-        # keep the cost graph whole in memory, or its newest entry or three per map (the rest
-        # in its scratch file)
-        instances = [
-            CostTracker(
-                history_steps=rnd.choice([0, 1, 2]),
-                resident_entries=rnd.choice([0, 1, 3]),
-                cold_store=FileColdStore,
-            )
-            for _ in range(2)
-        ]
         chunks = []
         i = 0
         while i < len(events):
@@ -214,6 +214,8 @@ async def test_random_streams_restarts_and_two_instances_give_the_pure_rows(
                 "SELECT usage_id, sum(amount) AS s FROM cogs_entries GROUP BY usage_id"
             )
     finally:
+        for tracker in instances:
+            tracker.close()  # its scratch file and writer thread
         await pool.close()
         await drop_database(ledger_db.owner_dsn, name)
     by_id = {e.event_id: e for e in events}
