@@ -155,9 +155,9 @@ class Settings(BaseSettings):
         default=20_000,
         ge=0,
         description="Entries (lots, usages, documents, PO lines, bills) of each cost graph map "
-        "kept in memory; the older ones move to a scratch file between batches and are read "
-        "back when a late event reaches them (docs/cost-side.md, Memory). 0 keeps all in "
-        "memory.",
+        "kept in memory (each item's own maps keep twice INVENTORY_COST_HISTORY_STEPS); the "
+        "older ones move to a scratch file between batches and are read back when a late "
+        "event reaches them (docs/cost-side.md, Memory). 0 keeps all in memory.",
     )
     cost_spill_dir: Path | None = Field(
         default=None,

@@ -26,8 +26,7 @@ class FileColdStore:
     def __init__(self, directory: Path | None = None) -> None:
         fd, name = tempfile.mkstemp(prefix="cost-spill-", suffix=".db", dir=directory)
         os.close(fd)
-        self.path = Path(name)
-        self._db = sqlite3.connect(name, isolation_level=None, check_same_thread=False)
+        self._db = sqlite3.connect(name, isolation_level=None)
         for pragma in (
             "journal_mode=OFF",
             "synchronous=OFF",
@@ -44,7 +43,7 @@ class FileColdStore:
             " grp TEXT NOT NULL, key TEXT NOT NULL, row BLOB NOT NULL)"
         )
         self._db.execute("CREATE INDEX cold_hash ON cold (hash)")
-        self.path.unlink()  # open, so still there for this connection (one, no journal)
+        Path(name).unlink()  # open, so still there for this connection (one, no journal)
 
     def save(self, rows: Sequence[tuple[str, str, bytes]]) -> None:
         """Store ``rows`` (group, key, row) of keys that have no row."""

@@ -235,7 +235,9 @@ class CostTracker:
     _store: ScratchStore | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.ledger = self._new_ledger()
+        # a placeholder: position -1 makes the first batch build the books anew (reset), so
+        # no scratch file is opened for it
+        self.ledger = CostLedger(methods=self.methods)
         self.position = -1  # unknown: the first batch builds from the log
         self._last_full_pass = self.clock()
 
@@ -303,7 +305,7 @@ class CostTracker:
         if not self.resident_entries or self.cold_store is None:
             return CostLedger(methods=self.methods)
         self._store = self.cold_store()
-        # an item ledger keeps as many lots and usages in memory as it keeps steps, at most
+        # an item ledger keeps up to twice as many entries per map as it keeps steps
         graph, spill = spilled_graph(
             self._store,
             self.resident_entries,

@@ -3,13 +3,13 @@
 :func:`spilled_graph` builds an empty :class:`~.cost_graph.CostGraph` whose per-lot,
 per-usage, per-document and per-PO-line maps (and the index's) are
 :class:`~.spill.SpillMap` members of four groups, plus one for bills, and the
-:class:`CostSpill` that trims them. It also gives each item ledger its lots (with their mfr
-lots) and usages as members of the item's own two groups (:meth:`CostSpill.item_maps`):
-those keep fewer entries each, so the entries in memory grow with the number of items, not
-with the history. Each value is stored as plain data (``marshal``): Decimals as their exact
-strings, moments as ISO times, so a value read back equals the one stored. What stays in
-memory whole: each item's arrivals and returns (sorted per item, read by position), its
-usages per document and serial moves, and the taint set.
+:class:`CostSpill` that trims them. It also gives each item ledger four groups of its own
+(:meth:`CostSpill.item_maps`: lots with their mfr lots and first arrivals, usages, usages
+per document, serial moves): those keep fewer entries each, so the entries in memory grow
+with the number of items, not with the history. Each value is stored as plain data
+(``marshal``): Decimals as their exact strings, moments as ISO times, so a value read back
+equals the one stored. What stays in memory whole: each item's arrivals and returns (sorted
+per item, read by position), its give-backs per usage, and the taint set.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from .item import ItemKey
 from .lot import CostStatus, Lot, LotKind
 from .moment import Moment
 from .serials import SerialMove, SerialMoveKind
+from .sharing import shared_item
 from .spill import ColdStore, Spill, SpillGroup
 from .usage import Usage, UsageKind
 
@@ -78,7 +79,7 @@ def _lot_of(data: Any) -> Lot:
     return Lot(
         lot_id,
         LotKind(kind),
-        ItemKey(lic, location),
+        shared_item(lic, location),
         document,
         line,
         mfr,
@@ -109,7 +110,7 @@ def _usage_of(data: Any) -> Usage:
     return Usage(
         usage_id,
         UsageKind(kind),
-        ItemKey(lic, location),
+        shared_item(lic, location),
         document,
         line,
         Decimal(qty),

@@ -182,7 +182,7 @@ class SpillGroup:
             self.load(key)
 
     def drop(self) -> None:
-        """Forget the cold rows (the members are dropped too)."""
+        """Forget the cold rows (for a group whose members are being dropped)."""
         self.store.drop(self.name)
         self.cold = 0
 
